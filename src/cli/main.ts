@@ -1,0 +1,25 @@
+#!/usr/bin/env node
+// The mcp-cluster command line: a thin shell over the library.
+import '../polyfill.js'
+import { Command } from 'commander'
+import { VERSION } from '../version.js'
+import { startCommand } from './commands/start.js'
+import { statusCommand } from './commands/status.js'
+import { demoCommand } from './commands/demo.js'
+import { secretCommand } from './commands/secret.js'
+
+const program = new Command()
+  .name('mcp-cluster')
+  .description('A peer-to-peer task cluster with an elected master')
+  .version(VERSION)
+  .showHelpAfterError()
+
+program.addCommand(startCommand())
+program.addCommand(statusCommand())
+program.addCommand(demoCommand())
+program.addCommand(secretCommand())
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  process.stderr.write(`mcp-cluster: ${err instanceof Error ? err.message : String(err)}\n`)
+  process.exit(1)
+})

@@ -1,0 +1,99 @@
+// One node as a child process of the same binary: used by the demo, the integration tests,
+// the benchmarks and the chaos harness. Logs go to a file in the node's directory.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { createWriteStream, mkdirSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { ClusterStatus } from '../node/status.js'
+
+export const CLI_PATH = fileURLToPath(new URL('../cli/main.js', import.meta.url))
+
+export interface NodeProcessSpec {
+  name: string
+  dir: string
+  /** Arguments after `start`. */
+  args: string[]
+  /** A command prefix, e.g. ['ip', 'netns', 'exec', 'lan-n1'] to run inside a namespace. */
+  wrap?: string[]
+  /** The HTTP endpoint the node was told to serve (host:port), for status polling. */
+  http?: string
+  env?: Record<string, string>
+}
+
+export class NodeProcess {
+  private child?: ChildProcess
+  private exited?: Promise<number | null>
+  readonly logFile: string
+
+  constructor (readonly spec: NodeProcessSpec) {
+    mkdirSync(spec.dir, { recursive: true })
+    this.logFile = join(spec.dir, 'node.log')
+  }
+
+  get pid (): number | undefined { return this.child?.pid }
+  get alive (): boolean { return this.child != null && this.child.exitCode == null && this.child.signalCode == null }
+
+  start (): void {
+    const argv = [...(this.spec.wrap ?? []), process.execPath, CLI_PATH, 'start', ...this.spec.args]
+    const log = createWriteStream(this.logFile, { flags: 'a' })
+    const child = spawn(argv[0]!, argv.slice(1), {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...this.spec.env }
+    })
+    child.stdout?.pipe(log)
+    child.stderr?.pipe(log)
+    this.child = child
+    this.exited = new Promise(resolve => child.once('exit', (code) => { resolve(code) }))
+  }
+
+  signal (sig: NodeJS.Signals): void {
+    if (this.alive) this.child!.kill(sig)
+  }
+
+  /** Stop gracefully (SIGTERM), then SIGKILL after graceMs. */
+  async stop (graceMs = 3000): Promise<void> {
+    if (!this.alive) return
+    this.child!.kill('SIGCONT') // a paused node cannot handle SIGTERM
+    this.child!.kill('SIGTERM')
+    const timer = setTimeout(() => { this.signal('SIGKILL') }, graceMs)
+    await this.exited
+    clearTimeout(timer)
+  }
+
+  async waitExit (): Promise<number | null> {
+    return await (this.exited ?? Promise.resolve(null))
+  }
+
+  async status (timeoutMs = 1000): Promise<ClusterStatus | undefined> {
+    if (this.spec.http == null) return undefined
+    try {
+      const res = await fetch(`http://${this.spec.http}/status`, { signal: AbortSignal.timeout(timeoutMs) })
+      return res.ok ? await res.json() as ClusterStatus : undefined
+    } catch {
+      return undefined
+    }
+  }
+}
+
+/** Ports that were free a moment ago on 127.0.0.1 (the OS picks them). */
+export async function freePorts (n: number): Promise<number[]> {
+  const servers = await Promise.all(Array.from({ length: n }, async () => await new Promise<import('node:net').Server>((resolve, reject) => {
+    const s = createServer()
+    s.once('error', reject)
+    s.listen(0, '127.0.0.1', () => { resolve(s) })
+  })))
+  const ports = servers.map(s => (s.address() as import('node:net').AddressInfo).port)
+  await Promise.all(servers.map(async s => await new Promise(resolve => s.close(resolve))))
+  return ports
+}
+
+export async function waitFor<T> (what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs: number, intervalMs = 50): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const v = await fn()
+    if (v !== undefined && v !== false) return v
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+    await new Promise(resolve => setTimeout(resolve, intervalMs))
+  }
+}

@@ -1,0 +1,10 @@
+// mcp-cluster: the public library API.
+import './polyfill.js'
+
+export { createNode } from './node/create-node.js'
+export { ClusterNode, type ClusterNodeEvents } from './node/cluster-node.js'
+export type { ClusterStatus, MemberStatus } from './node/status.js'
+export type { NodeOptions, ResolvedNodeOptions } from './config/options.js'
+export { ConfigError } from './config/errors.js'
+export type { Capacity, Load, Role, NodeId, Epoch } from './core/types.js'
+export { VERSION } from './version.js'

@@ -1,0 +1,61 @@
+// The one place libp2p is configured. Every setting says why it is there.
+import { gossipsub } from '@chainsafe/libp2p-gossipsub'
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { identify } from '@libp2p/identify'
+import { mdns } from '@libp2p/mdns'
+import { ping } from '@libp2p/ping'
+import { preSharedKey } from '@libp2p/pnet'
+import { tcp } from '@libp2p/tcp'
+import type { PrivateKey } from '@libp2p/interface'
+import { createLibp2p, type Libp2p } from 'libp2p'
+import type { GossipSub } from '@chainsafe/libp2p-gossipsub'
+import { mdnsServiceTag } from './protocols.js'
+
+export interface ClusterLibp2pOptions {
+  privateKey: PrivateKey
+  listen: string[]
+  mdns: boolean
+  cluster: string
+  /** The pnet swarm key file's bytes; when set, only nodes holding the same key can connect. */
+  swarmKey?: Uint8Array
+}
+
+export type ClusterLibp2p = Libp2p<{ pubsub: GossipSub, identify: unknown, ping: unknown }>
+
+export async function createClusterLibp2p (opts: ClusterLibp2pOptions): Promise<ClusterLibp2p> {
+  const node = await createLibp2p({
+    privateKey: opts.privateKey,
+    addresses: { listen: opts.listen },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    ...(opts.swarmKey != null ? { connectionProtector: preSharedKey({ psk: opts.swarmKey }) } : {}),
+    // mDNS answers every query and each node queries once at start, so discovery is
+    // immediate both ways; the interval only re-queries for lost packets (stock: 10 s).
+    peerDiscovery: opts.mdns ? [mdns({ interval: 2000, serviceTag: mdnsServiceTag(opts.cluster) })] : [],
+    connectionManager: {
+      // A LAN cluster wants every node connected to every other (gossip mesh + direct streams).
+      maxConnections: 300
+    },
+    connectionMonitor: {
+      // Leases never depend on this (local timers decide); it only reaps dead connections.
+      pingInterval: 5000
+    },
+    services: {
+      identify: identify(),
+      ping: ping(),
+      pubsub: gossipsub({
+        // Heartbeats must flow before the mesh forms and with a single peer.
+        allowPublishToZeroTopicPeers: true,
+        floodPublish: true,
+        emitSelf: false,
+        // Mesh maintenance every 200 ms forms the mesh quickly after a (re)connect.
+        heartbeatInterval: 200,
+        // Heartbeats are signed by their author; the membership view checks the claim.
+        globalSignaturePolicy: 'StrictSign'
+      }) as unknown as (components: any) => GossipSub
+    }
+  })
+  return node as unknown as ClusterLibp2p
+}

@@ -1,0 +1,283 @@
+// A cluster node: assembles libp2p, the gossip, the direct channels and the pure state
+// machines, and owns the timers that drive them. Nothing here decides anything: the
+// membership view, the election and the scheduler do.
+import '../polyfill.js'
+import { EventEmitter } from 'node:events'
+import { mkdir, readFile } from 'node:fs/promises'
+import type { Logger } from 'pino'
+import type { ResolvedNodeOptions } from '../config/options.js'
+import type { MembershipEvent } from '../core/membership/events.js'
+import type { ElectionEvent } from '../core/election/types.js'
+import type { ClusterClaim } from '../core/types.js'
+import { createClusterLibp2p, type ClusterLibp2p } from '../net/libp2p.js'
+import { HeartbeatGossip } from '../net/gossip.js'
+import { PeerChannels } from '../net/peer-channels.js'
+import { Connector } from '../net/connector.js'
+import { ELECTION_PROTOCOL, heartbeatTopic } from '../net/protocols.js'
+import { MAX_ELECTION_FRAME_BYTES } from '../wire/election.js'
+import { createLogger } from '../observability/logger.js'
+import { HttpEndpoint, parseHostPort } from '../observability/http.js'
+import { systemClock, type Clock } from './clock.js'
+import { loadOrCreateIdentity } from './identity.js'
+import { LocalLoad } from './local-load.js'
+import { MembershipDriver, type HeartbeatBody } from './membership-driver.js'
+import { ElectionDriver } from './election-driver.js'
+import { buildStatus, type ClusterStatus } from './status.js'
+import { VERSION } from '../version.js'
+
+/** How often the state machines are ticked. Well under renewMs so renewals go out on time. */
+const TICK_MS = 20
+
+export interface ClusterNodeEvents {
+  membership: [MembershipEvent]
+  election: [ElectionEvent]
+  started: []
+  stopped: []
+}
+
+export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
+  log: Logger
+  private readonly clock: Clock = systemClock
+  private libp2p?: ClusterLibp2p
+  private membership?: MembershipDriver
+  private electionDriver?: ElectionDriver
+  private gossip?: HeartbeatGossip
+  private electionChannels?: PeerChannels
+  private connector?: Connector
+  private http?: HttpEndpoint
+  private load?: LocalLoad
+  private ticker?: NodeJS.Timeout
+  private state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new'
+  private httpAddress?: { host: string, port: number }
+
+  constructor (readonly options: ResolvedNodeOptions, log?: Logger) {
+    super()
+    this.log = log ?? createLogger({ level: options.logLevel })
+  }
+
+  /** This node's peer id (available after start). */
+  get id (): string {
+    if (this.libp2p == null) throw new Error('node not started')
+    return this.libp2p.peerId.toString()
+  }
+
+  get running (): boolean { return this.state === 'running' }
+
+  /** The address the HTTP endpoint listens on, when enabled. */
+  get httpUrl (): string | undefined {
+    const a = this.httpAddress
+    return a == null ? undefined : `http://${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}`
+  }
+
+  get multiaddrs (): string[] {
+    return this.libp2p?.getMultiaddrs().map(String) ?? []
+  }
+
+  async start (): Promise<void> {
+    if (this.state !== 'new') throw new Error(`cannot start a node that is ${this.state}`)
+    this.state = 'starting'
+    try {
+      await this.startParts()
+      this.state = 'running'
+      this.emit('started')
+    } catch (err) {
+      await this.stopParts().catch(() => {})
+      this.state = 'stopped'
+      throw err
+    }
+  }
+
+  private async startParts (): Promise<void> {
+    const o = this.options
+    await mkdir(o.dataDir, { recursive: true })
+    const privateKey = await loadOrCreateIdentity(o.dataDir)
+    const swarmKey = o.secretFile != null ? await readSwarmKey(o.secretFile) : undefined
+
+    this.libp2p = await createClusterLibp2p({ privateKey, listen: o.listen, mdns: o.mdns, cluster: o.cluster, ...(swarmKey != null ? { swarmKey } : {}) })
+    const selfId = this.libp2p.peerId.toString()
+    this.log = this.log.child({ node: selfId.slice(-8) })
+    if (swarmKey == null) this.log.warn('no cluster secret: this is an open cluster that any node on the network can join (see --secret-file)')
+
+    this.load = new LocalLoad({ slots: o.slots, cpus: o.cpus, memoryBytes: o.memoryBytes, resources: o.resources, labels: o.labels })
+    this.load.start()
+
+    this.electionDriver = new ElectionDriver({
+      selfId,
+      dataDir: o.dataDir,
+      params: { expect: o.expect, leaseMs: o.leaseMs, renewMs: o.renewMs, maxDriftMs: o.maxDriftMs, backoffMaxMs: o.electionBackoffMs },
+      clock: this.clock,
+      log: this.log.child({ component: 'election' }),
+      peers: () => this.alivePeers(),
+      onEvents: (events) => { this.onElectionEvents(events) }
+    })
+
+    this.membership = new MembershipDriver({
+      selfId,
+      suspectMs: o.suspectMs,
+      deadMs: o.deadMs,
+      heartbeatMs: o.heartbeatMs,
+      clock: this.clock,
+      log: this.log.child({ component: 'membership' }),
+      heartbeat: () => this.heartbeatBody(),
+      onEvents: (events) => { this.onMembershipEvents(events) }
+    })
+
+    this.gossip = new HeartbeatGossip(this.libp2p, { topic: heartbeatTopic(o.cluster), onMessage: this.membership.onGossip, log: this.log.child({ component: 'gossip' }) })
+    this.electionChannels = new PeerChannels(this.libp2p, {
+      protocol: ELECTION_PROTOCOL,
+      maxFrameBytes: MAX_ELECTION_FRAME_BYTES,
+      maxQueuedFrames: 256,
+      dialTimeoutMs: 1000,
+      onFrame: this.electionDriver.onFrame,
+      log: this.log.child({ component: 'election-stream' })
+    })
+    this.electionDriver.attach(this.electionChannels)
+    this.connector = new Connector(this.libp2p, { explicitPeers: o.peers, redialMs: 1000, maxBackoffMs: 30_000, log: this.log.child({ component: 'connector' }) })
+
+    try {
+      await this.libp2p.start()
+    } catch (err: any) {
+      const msg = String(err?.message ?? err)
+      if (/EADDRINUSE/.test(msg)) throw new Error(`cannot listen on ${o.listen.join(', ')}: address in use (pick another port with --listen)`)
+      throw err
+    }
+    await this.electionChannels.start()
+    this.gossip.start()
+    this.connector.start()
+    this.membership.start(this.gossip)
+    this.libp2p.services.pubsub.addEventListener('subscription-change', () => { this.membership?.nudge() })
+    this.ticker = setInterval(() => { this.tick() }, TICK_MS)
+
+    if (o.http !== 'off') {
+      const { host, port } = parseHostPort(o.http)
+      this.http = new HttpEndpoint({ host, port, maxBodyBytes: o.maxPayloadBytes + 64 * 1024, log: this.log.child({ component: 'http' }), ...(o.httpToken != null ? { token: o.httpToken } : {}) })
+      this.http.route('GET', '/status', () => ({ json: this.status() }))
+      this.httpAddress = await this.http.listen()
+    }
+    this.log.info({ id: selfId, addrs: this.multiaddrs, http: this.httpUrl ?? 'off', mdns: o.mdns, expect: o.expect }, 'node started')
+  }
+
+  /** Stop gracefully: hand the master lease over, say goodbye on gossip, then close. */
+  async stop (): Promise<void> {
+    if (this.state === 'stopped' || this.state === 'stopping' || this.state === 'new') return
+    this.state = 'stopping'
+    try {
+      const driver = this.electionDriver
+      if (driver != null) {
+        driver.election.stepDown(this.clock.now())
+        driver.flush()
+        await Promise.race([
+          Promise.all(this.alivePeers().map(async (p) => { await this.electionChannels?.flushed(p) })),
+          sleep(300)
+        ])
+      }
+      await this.membership?.leave()
+      // Give gossipsub a moment to put the goodbye on the wire before connections close.
+      await sleep(50)
+    } finally {
+      await this.stopParts()
+      this.state = 'stopped'
+      this.emit('stopped')
+      this.log.info('node stopped')
+    }
+  }
+
+  private async stopParts (): Promise<void> {
+    clearInterval(this.ticker)
+    this.membership?.stop()
+    this.connector?.stop()
+    this.load?.stop()
+    await this.http?.close()
+    await this.electionChannels?.stop().catch(() => {})
+    this.gossip?.stop()
+    await this.libp2p?.stop()
+  }
+
+  status (): ClusterStatus {
+    const now = this.clock.now()
+    return buildStatus({
+      now,
+      selfId: this.id,
+      addresses: this.multiaddrs,
+      version: VERSION,
+      secret: this.options.secretFile != null,
+      self: this.heartbeatBody(),
+      members: this.membership?.view.members() ?? [],
+      election: this.electionDriver!.election.status(now)
+    })
+  }
+
+  private tick (): void {
+    const now = this.clock.now()
+    this.membership?.tick()
+    const view = this.membership?.view
+    const driver = this.electionDriver
+    if (view != null && driver != null) {
+      const claims = new Map<string, ClusterClaim>()
+      const alive: string[] = []
+      for (const m of view.members()) {
+        if (m.state !== 'alive') continue
+        alive.push(m.id)
+        const c = m.heartbeat.cluster
+        claims.set(m.id, { ...c, voters: c.voters == null ? null : [...c.voters], proposal: c.proposal == null ? null : [...c.proposal] })
+      }
+      driver.election.observeClaims(claims, alive, now)
+      driver.tick()
+    }
+  }
+
+  private alivePeers (): string[] {
+    return this.membership?.view.members().filter(m => m.state !== 'dead').map(m => m.id) ?? []
+  }
+
+  private heartbeatBody (): HeartbeatBody {
+    const election = this.electionDriver!.election
+    const status = election.status(this.clock.now())
+    return {
+      version: VERSION,
+      addrs: this.multiaddrs,
+      role: status.role === 'master' ? 'master' : status.voters?.includes(this.id) === true ? 'voter' : 'worker',
+      capacity: this.load!.capacity(),
+      load: this.load!.sample(0, 0),
+      handlers: [],
+      cluster: election.claim()
+    }
+  }
+
+  private onMembershipEvents (events: MembershipEvent[]): void {
+    for (const e of events) {
+      const level = e.type === 'suspect' || e.type === 'dead' ? 'warn' : 'info'
+      this.log[level]({ member: e.id.slice(-8), event: e.type, ...('reason' in e ? { reason: e.reason } : {}) }, `member ${e.type}`)
+      this.emit('membership', e)
+    }
+  }
+
+  private onElectionEvents (events: ElectionEvent[]): void {
+    let roleChanged = false
+    for (const e of events) {
+      this.log.info({ event: e.type, ...e }, `election: ${e.type}`)
+      if (e.type === 'elected' || e.type === 'lost-lease' || e.type === 'stepped-down' || e.type === 'new-master' || e.type === 'voters-agreed') roleChanged = true
+      this.emit('election', e)
+    }
+    // Tell everyone at once rather than at the next heartbeat.
+    if (roleChanged) void this.membership?.publish()
+  }
+}
+
+
+async function readSwarmKey (path: string): Promise<Uint8Array> {
+  let bytes: Uint8Array
+  try {
+    bytes = await readFile(path)
+  } catch (err: any) {
+    throw new Error(`cannot read cluster secret ${path}: ${err?.code === 'ENOENT' ? 'no such file (create one with `mcp-cluster secret generate > cluster.key`)' : err?.message ?? err}`)
+  }
+  if (!/^\/key\/swarm\/psk\/1\.0\.0\/\n\/base16\/\n[0-9a-f]{64}\s*$/i.test(new TextDecoder().decode(bytes))) {
+    throw new Error(`cluster secret ${path} is not a swarm key (expected the format written by \`mcp-cluster secret generate\`)`)
+  }
+  return bytes
+}
+
+function sleep (ms: number): Promise<void> {
+  return new Promise(resolve => setTimeout(resolve, ms))
+}

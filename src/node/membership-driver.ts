@@ -1,0 +1,104 @@
+// Drives the pure membership view from gossip: publishes our heartbeat every heartbeatMs,
+// applies peers' heartbeats (through the gossip validator) and ticks the view.
+import type { Logger } from 'pino'
+import { MembershipView } from '../core/membership/view.js'
+import type { MembershipEvent } from '../core/membership/events.js'
+import type { Heartbeat } from '../core/membership/heartbeat.js'
+import { decodeGossip, encodeGossip } from '../wire/heartbeat.js'
+import type { HeartbeatGossip, GossipVerdict } from '../net/gossip.js'
+import type { Clock } from './clock.js'
+
+/** Our heartbeat without the fields the driver fills in. */
+export type HeartbeatBody = Omit<Heartbeat, 'seq' | 'incarnation' | 'id'>
+
+export interface MembershipDriverOptions {
+  selfId: string
+  suspectMs: number
+  deadMs: number
+  heartbeatMs: number
+  clock: Clock
+  log: Logger
+  /** Builds our current heartbeat (everything but seq and incarnation). */
+  heartbeat: () => HeartbeatBody
+  onEvents: (events: MembershipEvent[]) => void
+}
+
+export class MembershipDriver {
+  readonly view: MembershipView
+  readonly incarnation: number
+  private seq = 0
+  private timer?: NodeJS.Timeout
+  private nudgeTimer?: NodeJS.Timeout
+  private gossip?: HeartbeatGossip
+
+  constructor (private readonly opts: MembershipDriverOptions) {
+    this.view = new MembershipView(opts.selfId, { suspectMs: opts.suspectMs, deadMs: opts.deadMs, forgetMs: 10 * 60_000 })
+    // Wall-clock start time orders incarnations across restarts of the same identity.
+    this.incarnation = Date.now()
+  }
+
+  /** Gossip validator callback: decode, authenticate and apply one message. */
+  readonly onGossip = (from: string, data: Uint8Array): GossipVerdict => {
+    const decoded = decodeGossip(data)
+    if (!decoded.ok) {
+      this.opts.log.warn({ from, reason: decoded.reason }, 'rejected malformed gossip message')
+      return 'reject'
+    }
+    const now = this.opts.clock.now()
+    const msg = decoded.value
+    const outcome = msg.kind === 'heartbeat'
+      ? this.view.onHeartbeat(from, msg.hb, now)
+      : this.view.onLeave(from, msg.leave, now)
+    if (!outcome.accepted) {
+      if (outcome.reason === 'forged') {
+        this.opts.log.warn({ from, claimed: msg.kind === 'heartbeat' ? msg.hb.id : msg.leave.id }, 'rejected heartbeat claiming another node\'s id')
+        return 'reject'
+      }
+      return 'ignore'
+    }
+    if (outcome.events.length > 0) this.opts.onEvents(outcome.events)
+    return 'accept'
+  }
+
+  start (gossip: HeartbeatGossip): void {
+    this.gossip = gossip
+    void this.publish()
+    this.timer = setInterval(() => { void this.publish() }, this.opts.heartbeatMs)
+  }
+
+  tick (): void {
+    const events = this.view.tick(this.opts.clock.now())
+    if (events.length > 0) this.opts.onEvents(events)
+  }
+
+  /** Publish now (also used right after a role change so others learn it quickly). */
+  async publish (): Promise<void> {
+    if (this.gossip == null) return
+    const hb: Heartbeat = { id: this.opts.selfId, incarnation: this.incarnation, seq: this.seq++, ...this.opts.heartbeat() }
+    await this.gossip.publish(encodeGossip({ v: 1, kind: 'heartbeat', hb }))
+  }
+
+  /**
+   * Publish soon (debounced): called when a peer subscribes to our topic, so that a newcomer
+   * learns about us within milliseconds instead of at our next heartbeat.
+   */
+  nudge (): void {
+    if (this.nudgeTimer != null) return
+    this.nudgeTimer = setTimeout(() => {
+      this.nudgeTimer = undefined
+      void this.publish()
+    }, 20)
+  }
+
+  /** Say goodbye so that peers mark us gone at once rather than after deadMs. */
+  async leave (): Promise<void> {
+    clearInterval(this.timer)
+    if (this.gossip == null) return
+    await this.gossip.publish(encodeGossip({ v: 1, kind: 'leave', leave: { id: this.opts.selfId, incarnation: this.incarnation, seq: this.seq++ } }))
+  }
+
+  stop (): void {
+    clearInterval(this.timer)
+    clearTimeout(this.nudgeTimer)
+  }
+}

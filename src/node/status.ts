@@ -1,0 +1,79 @@
+// The /status snapshot: built from the pure views, no I/O.
+import type { Capacity, Load, Role } from '../core/types.js'
+import type { ElectionStatus } from '../core/election/types.js'
+import type { HeartbeatBody } from './membership-driver.js'
+import type { DeepReadonly, FrozenHeartbeat } from '../core/membership/heartbeat.js'
+
+export interface MemberStatus {
+  id: string
+  state: 'alive' | 'suspect' | 'dead'
+  role: Role
+  version: string
+  addrs: readonly string[]
+  capacity: DeepReadonly<Capacity>
+  load: Load
+  handlers: readonly string[]
+  /** Milliseconds since the last accepted heartbeat (0 for this node). */
+  lastSeenMs: number
+  self: boolean
+}
+
+export interface ClusterStatus {
+  self: { id: string, addresses: string[], role: Role, version: string, openCluster: boolean }
+  master: { id: string, epoch: number, leaseRemainingMs: number } | null
+  voters: readonly string[] | null
+  epoch: number
+  members: MemberStatus[]
+}
+
+interface MemberLike {
+  id: string
+  state: 'alive' | 'suspect' | 'dead'
+  lastSeenAt: number
+  heartbeat: FrozenHeartbeat
+}
+
+export interface StatusInput {
+  now: number
+  selfId: string
+  addresses: string[]
+  version: string
+  secret: boolean
+  self: HeartbeatBody
+  members: readonly MemberLike[]
+  election: ElectionStatus
+}
+
+export function buildStatus (i: StatusInput): ClusterStatus {
+  const self: MemberStatus = {
+    id: i.selfId,
+    state: 'alive',
+    role: i.self.role,
+    version: i.version,
+    addrs: i.addresses,
+    capacity: i.self.capacity,
+    load: i.self.load,
+    handlers: i.self.handlers,
+    lastSeenMs: 0,
+    self: true
+  }
+  const others: MemberStatus[] = i.members.map(m => ({
+    id: m.id,
+    state: m.state,
+    role: m.heartbeat.role,
+    version: m.heartbeat.version,
+    addrs: m.heartbeat.addrs,
+    capacity: m.heartbeat.capacity,
+    load: m.heartbeat.load,
+    handlers: m.heartbeat.handlers,
+    lastSeenMs: Math.max(0, Math.round(i.now - m.lastSeenAt)),
+    self: false
+  }))
+  return {
+    self: { id: i.selfId, addresses: i.addresses, role: i.self.role, version: i.version, openCluster: !i.secret },
+    master: i.election.master,
+    voters: i.election.voters,
+    epoch: i.election.term,
+    members: [self, ...others].sort((a, b) => a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+  }
+}

@@ -1,0 +1,2 @@
+// The version a node reports in heartbeats and /status; kept in step with package.json by a test.
+export const VERSION = '0.1.0'

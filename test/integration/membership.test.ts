@@ -1,0 +1,38 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { fileURLToPath } from 'node:url'
+import { LocalCluster } from '../../src/harness/local-cluster.js'
+import { runMembershipScenario, type MembershipScenarioResult } from './scenarios/membership.js'
+import { netnsUnavailable, runInPrivateNetns } from './netns.js'
+
+function checkScenario (r: MembershipScenarioResult): void {
+  // Each node sees the two others alive, with the capacity they advertise.
+  assert.equal(r.views.length, 3)
+  for (const v of r.views) {
+    assert.equal(v.alive.length, 2, `node ${v.self} sees ${v.alive.length} others alive`)
+    assert.ok(!v.alive.includes(v.self))
+    for (const slots of v.slots) assert.ok(slots >= 1, 'capacity advertised')
+  }
+  // A graceful stop says goodbye on gossip: gone well before deadMs (3000 ms by default).
+  assert.ok(r.goneAfterStopMs < 2500, `stopped node marked gone after ${r.goneAfterStopMs} ms`)
+  assert.deepEqual(r.goneState.filter(s => s !== 'dead' && s !== 'missing'), [])
+  assert.deepEqual(r.backViews, [3, 3, 3])
+}
+
+test('three nodes on 127.0.0.1 with --peer and --no-mdns see each other, notice a stop, and see a restart', { timeout: 90_000 }, async () => {
+  const cluster = await LocalCluster.create({ nodes: 3 })
+  try {
+    checkScenario(await runMembershipScenario(cluster))
+  } finally {
+    await cluster.stop()
+    cluster.cleanup()
+  }
+})
+
+const skip = netnsUnavailable()
+test('three nodes discover each other by mDNS alone, inside a private network namespace', { timeout: 120_000, skip }, async () => {
+  const script = fileURLToPath(new URL('./scenarios/mdns-main.js', import.meta.url))
+  const r = await runInPrivateNetns(script)
+  assert.equal(r.code, 0, `scenario failed: ${r.stderr}`)
+  checkScenario(JSON.parse(r.stdout.trim().split('\n').pop()!) as MembershipScenarioResult)
+})
