@@ -16,7 +16,8 @@ import { Connector } from '../net/connector.js'
 import { ELECTION_PROTOCOL, heartbeatTopic } from '../net/protocols.js'
 import { MAX_ELECTION_FRAME_BYTES } from '../wire/election.js'
 import { createLogger } from '../observability/logger.js'
-import { HttpEndpoint, parseHostPort } from '../observability/http.js'
+import { HttpEndpoint } from '../observability/http.js'
+import { parseHttpAddress } from '../config/http-address.js'
 import { systemClock, type Clock } from './clock.js'
 import { loadOrCreateIdentity } from './identity.js'
 import { LocalLoad } from './local-load.js'
@@ -118,7 +119,7 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
       heartbeatMs: o.heartbeatMs,
       clock: this.clock,
       log: this.log.child({ component: 'membership' }),
-      heartbeat: () => this.heartbeatBody(),
+      heartbeat: () => this.heartbeatBody(true),
       onEvents: (events) => { this.onMembershipEvents(events) }
     })
 
@@ -149,7 +150,7 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
     this.ticker = setInterval(() => { this.tick() }, TICK_MS)
 
     if (o.http !== 'off') {
-      const { host, port } = parseHostPort(o.http)
+      const { host, port } = parseHttpAddress(o.http)!
       this.http = new HttpEndpoint({ host, port, maxBodyBytes: o.maxPayloadBytes + 64 * 1024, log: this.log.child({ component: 'http' }), ...(o.httpToken != null ? { token: o.httpToken } : {}) })
       this.http.route('GET', '/status', () => ({ json: this.status() }))
       this.httpAddress = await this.http.listen()
@@ -230,7 +231,7 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
     return this.membership?.view.members().filter(m => m.state !== 'dead').map(m => m.id) ?? []
   }
 
-  private heartbeatBody (): HeartbeatBody {
+  private heartbeatBody (fresh = false): HeartbeatBody {
     const election = this.electionDriver!.election
     const status = election.status(this.clock.now())
     return {
@@ -238,7 +239,7 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
       addrs: this.multiaddrs,
       role: status.role === 'master' ? 'master' : status.voters?.includes(this.id) === true ? 'voter' : 'worker',
       capacity: this.load!.capacity(),
-      load: this.load!.sample(0, 0),
+      load: fresh ? this.load!.sample(0, 0) : this.load!.current,
       handlers: [],
       cluster: election.claim()
     }

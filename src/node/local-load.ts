@@ -24,15 +24,21 @@ export class LocalLoad {
     }
   }
 
-  /** Load since the previous call: the event-loop delay is the p99 over that window. */
+  private last: Load = { running: 0, queued: 0, eventLoopDelayMs: 0, loadAvg1: 0 }
+
+  /** The latest sample, for status views (sampling resets the delay window). */
+  get current (): Load { return this.last }
+
+  /** Load since the previous sample: the event-loop delay is the p99 over that window. */
   sample (running: number, queued: number): Load {
     const p99 = this.histogram.percentile(99) / 1e6
     this.histogram.reset()
-    return {
+    this.last = {
       running,
       queued,
       eventLoopDelayMs: Number.isFinite(p99) ? Math.round(p99 * 10) / 10 : 0,
       loadAvg1: os.loadavg()[0] ?? 0
     }
+    return this.last
   }
 }

@@ -42,14 +42,6 @@ export interface HttpServerOptions {
   log: Logger
 }
 
-export function parseHostPort (value: string): { host: string, port: number } {
-  const m = /^(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(value)
-  if (m == null) throw new Error(`expected host:port, got "${value}"`)
-  const port = Number(m[2])
-  if (port > 65535) throw new Error(`port out of range in "${value}"`)
-  return { host: m[1]!.replace(/^\[|\]$/g, ''), port }
-}
-
 export class HttpEndpoint {
   private readonly routes: Route[] = []
   private server?: Server

@@ -1,0 +1,95 @@
+// Agreeing the voter set from heartbeat claims, without any prior configuration but `expect N`.
+// Pure: the same view gives the same answer on every node. Its limits (it is not consensus) are
+// in docs/election-safety.md.
+import type { ClusterClaim, NodeId } from '../types.js'
+
+export interface BootstrapView {
+  self: NodeId
+  expect: number
+  /** Claims of the members, from their latest heartbeats; only alive members are considered. */
+  claims: ReadonlyMap<NodeId, ClusterClaim>
+  alive: readonly NodeId[]
+}
+
+export type BootstrapOutcome =
+  | { kind: 'agreed', voters: NodeId[], via: 'proposal' | 'adopted', alternatives: NodeId[][] }
+  | { kind: 'proposing', proposal: NodeId[] | null }
+
+/** One bootstrap step for a node that has no agreed voter set yet. */
+export function bootstrapStep (view: BootstrapView): BootstrapOutcome {
+  const others = aliveClaims(view)
+  const adopted = pickReportedVoters(others.map(([, claim]) => claim.voters))
+  if (adopted !== null) return { kind: 'agreed', voters: adopted.voters, via: 'adopted', alternatives: adopted.alternatives }
+
+  const members = sortedUnique([view.self, ...others.map(([id]) => id)])
+  if (members.length < view.expect) return { kind: 'proposing', proposal: null }
+  const proposal = members.slice(0, view.expect)
+
+  const proposers = new Map(others.map(([id, claim]) => [id, claim.proposal]))
+  const everyMemberProposesIt = proposal.every(id => id === view.self || sameIds(proposers.get(id) ?? null, proposal))
+  // A node still proposing something else means views differ: agreeing now could split the
+  // cluster into two voter sets, so wait until its view catches up.
+  const nobodyProposesOtherwise = others.every(([, claim]) => claim.proposal === null || sameIds(claim.proposal, proposal))
+  if (everyMemberProposesIt && nobodyProposesOtherwise) return { kind: 'agreed', voters: proposal, via: 'proposal', alternatives: [] }
+  return { kind: 'proposing', proposal }
+}
+
+/** Alive members (other than ourselves) that report an agreed voter set different from ours. */
+export function conflictingVoterSets (view: BootstrapView, ours: readonly NodeId[]): Array<{ reportedBy: NodeId, theirs: NodeId[] }> {
+  const conflicts: Array<{ reportedBy: NodeId, theirs: NodeId[] }> = []
+  for (const [id, claim] of aliveClaims(view)) {
+    if (claim.voters !== null && !sameIds(claim.voters, ours)) conflicts.push({ reportedBy: id, theirs: sortedUnique(claim.voters) })
+  }
+  return conflicts
+}
+
+/**
+ * Among reported agreed sets, the one reported by the most members; ties go to the
+ * lexicographically smallest, so that every node picks the same one.
+ */
+function pickReportedVoters (reports: Array<readonly NodeId[] | null>): { voters: NodeId[], alternatives: NodeId[][] } | null {
+  const counts = new Map<string, { voters: NodeId[], count: number }>()
+  for (const report of reports) {
+    if (report === null || report.length === 0) continue
+    const voters = sortedUnique(report)
+    const key = JSON.stringify(voters)
+    const entry = counts.get(key)
+    if (entry === undefined) counts.set(key, { voters, count: 1 })
+    else entry.count++
+  }
+  const ranked = [...counts.values()].sort((a, b) => b.count - a.count || compareIdLists(a.voters, b.voters))
+  const best = ranked[0]
+  if (best === undefined) return null
+  return { voters: best.voters, alternatives: ranked.slice(1).map(r => r.voters) }
+}
+
+function aliveClaims (view: BootstrapView): Array<[NodeId, ClusterClaim]> {
+  const out: Array<[NodeId, ClusterClaim]> = []
+  for (const id of sortedUnique(view.alive)) {
+    const claim = view.claims.get(id)
+    if (id !== view.self && claim !== undefined) out.push([id, claim])
+  }
+  return out
+}
+
+export function sortedUnique (ids: readonly NodeId[]): NodeId[] {
+  return [...new Set(ids)].sort(compareIds)
+}
+
+export function sameIds (a: readonly NodeId[] | null, b: readonly NodeId[]): boolean {
+  if (a === null) return false
+  const sa = sortedUnique(a)
+  return sa.length === b.length && sa.every((id, i) => id === b[i])
+}
+
+function compareIds (a: NodeId, b: NodeId): number {
+  return a < b ? -1 : a > b ? 1 : 0
+}
+
+function compareIdLists (a: readonly NodeId[], b: readonly NodeId[]): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    const c = compareIds(a[i]!, b[i]!)
+    if (c !== 0) return c
+  }
+  return a.length - b.length
+}

@@ -1,0 +1,109 @@
+// Codec for the election's direct messages. Strict: every field is checked, unknown fields are
+// refused, and the decoded value is a fresh object holding only the known fields.
+import type { ElectionMessage } from '../core/election/types.js'
+import { fail, ok, parseJsonBounded, type DecodeResult } from './result.js'
+
+export const MAX_ELECTION_FRAME_BYTES = 4096
+
+export const ELECTION_LIMITS = Object.freeze({
+  idChars: 128,
+  /** Durations a peer may state (remaining promise or lease): an hour is far beyond any sane lease. */
+  durationMs: 3_600_000
+})
+
+const ID_PATTERN = /^[A-Za-z0-9]+$/
+const KINDS = ['lease-request', 'lease-response', 'release', 'timeout-now', 'master-announce'] as const
+
+export function encodeElection (msg: ElectionMessage): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify({ v: 1, ...msg }))
+}
+
+export function decodeElection (bytes: Uint8Array): DecodeResult<ElectionMessage> {
+  const parsed = parseJsonBounded(bytes, MAX_ELECTION_FRAME_BYTES)
+  if (!parsed.ok) return fail(parsed.reason)
+  const m = parsed.value
+  if (!isObject(m)) return fail(`message: must be a JSON object, got ${preview(m)}`)
+  if (m.v !== 1) return fail(`v: unsupported protocol version ${preview(m.v)}, expected 1`)
+  try {
+    switch (m.kind) {
+      case 'lease-request':
+        onlyFields(m, ['term', 'candidate', 'reqId'])
+        return ok({ kind: 'lease-request', term: count(m, 'term'), candidate: id(m, 'candidate'), reqId: count(m, 'reqId') })
+      case 'lease-response':
+        onlyFields(m, ['term', 'reqId', 'granted', 'promisedTerm', 'holder', 'remainingMs'])
+        return ok({
+          kind: 'lease-response',
+          term: count(m, 'term'),
+          reqId: count(m, 'reqId'),
+          granted: bool(m, 'granted'),
+          promisedTerm: count(m, 'promisedTerm'),
+          holder: m.holder === null ? null : id(m, 'holder'),
+          remainingMs: count(m, 'remainingMs', ELECTION_LIMITS.durationMs)
+        })
+      case 'release':
+        onlyFields(m, ['term'])
+        return ok({ kind: 'release', term: count(m, 'term') })
+      case 'timeout-now':
+        onlyFields(m, ['term'])
+        return ok({ kind: 'timeout-now', term: count(m, 'term') })
+      case 'master-announce':
+        onlyFields(m, ['term', 'master', 'leaseRemainingMs'])
+        return ok({
+          kind: 'master-announce',
+          term: count(m, 'term'),
+          master: id(m, 'master'),
+          leaseRemainingMs: count(m, 'leaseRemainingMs', ELECTION_LIMITS.durationMs)
+        })
+      default:
+        return fail(`kind: unknown message kind ${preview(m.kind)}, expected one of ${KINDS.join(', ')}`)
+    }
+  } catch (err) {
+    if (err instanceof Invalid) return fail(err.message)
+    throw err
+  }
+}
+
+/** A rejected field; thrown only inside decodeElection, which turns it into a failed result. */
+class Invalid extends Error {}
+
+function onlyFields (m: Record<string, unknown>, fields: readonly string[]): void {
+  for (const key of Object.keys(m)) {
+    if (key !== 'v' && key !== 'kind' && !fields.includes(key)) {
+      throw new Invalid(`${key}: unknown field in ${String(m.kind)}, expected only ${fields.join(', ')}`)
+    }
+  }
+}
+
+function count (m: Record<string, unknown>, key: string, max = Number.MAX_SAFE_INTEGER): number {
+  const value = m[key]
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0 || value > max) {
+    throw new Invalid(`${key}: must be an integer in [0, ${max}], got ${preview(value)}`)
+  }
+  return value + 0 // -0 would not survive a re-encode: JSON writes it as 0
+}
+
+function id (m: Record<string, unknown>, key: string): string {
+  const value = m[key]
+  if (typeof value !== 'string' || value.length === 0 || value.length > ELECTION_LIMITS.idChars || !ID_PATTERN.test(value)) {
+    throw new Invalid(`${key}: must be 1..${ELECTION_LIMITS.idChars} characters of [A-Za-z0-9], got ${preview(value)}`)
+  }
+  return value
+}
+
+function bool (m: Record<string, unknown>, key: string): boolean {
+  const value = m[key]
+  if (typeof value !== 'boolean') throw new Invalid(`${key}: must be true or false, got ${preview(value)}`)
+  return value
+}
+
+function isObject (value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+function preview (value: unknown): string {
+  if (value === undefined) return 'nothing'
+  if (Array.isArray(value)) return `an array of ${value.length}`
+  if (typeof value === 'object' && value !== null) return 'an object'
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)
+  return String(value)
+}
