@@ -16,6 +16,8 @@ export interface LocalClusterOptions {
    * mDNS alone; ONLY inside a private network namespace (it multicasts on every interface).
    */
   discovery?: 'explicit' | 'mdns'
+  /** Extra arguments for node itself (e.g. profiling flags). */
+  nodeArgs?: string[]
   /** Voters to wait for (default: min(3, nodes)). */
   expect?: number
 }
@@ -38,6 +40,7 @@ export class LocalCluster {
         name: `node${i + 1}`,
         dir: join(dir, `node${i + 1}`),
         http: `127.0.0.1:${http[i]!}`,
+        ...(o.nodeArgs != null ? { nodeArgs: o.nodeArgs } : {}),
         args: [
           '--listen', `/ip4/127.0.0.1/tcp/${p2p[i]!}`, ...discovery,
           '--http', `127.0.0.1:${http[i]!}`, '--data-dir', join(dir, `node${i + 1}`, 'data'),

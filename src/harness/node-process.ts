@@ -19,6 +19,8 @@ export interface NodeProcessSpec {
   /** The HTTP endpoint the node was told to serve (host:port), for status polling. */
   http?: string
   env?: Record<string, string>
+  /** Extra arguments for node itself, e.g. ['--cpu-prof'] when profiling. */
+  nodeArgs?: string[]
 }
 
 export class NodeProcess {
@@ -35,7 +37,7 @@ export class NodeProcess {
   get alive (): boolean { return this.child != null && this.child.exitCode == null && this.child.signalCode == null }
 
   start (): void {
-    const argv = [...(this.spec.wrap ?? []), process.execPath, CLI_PATH, 'start', ...this.spec.args]
+    const argv = [...(this.spec.wrap ?? []), process.execPath, ...(this.spec.nodeArgs ?? []), CLI_PATH, 'start', ...this.spec.args]
     const log = createWriteStream(this.logFile, { flags: 'a' })
     const child = spawn(argv[0]!, argv.slice(1), {
       stdio: ['ignore', 'pipe', 'pipe'],

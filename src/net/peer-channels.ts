@@ -22,6 +22,9 @@ export interface PeerChannelsOptions {
   log: Logger
 }
 
+/** it-length-prefixed's errors for a frame over the limit or a malformed length prefix. */
+const FRAMING_ERRORS = new Set(['InvalidDataLengthError', 'InvalidDataLengthLengthError', 'InvalidMessageLengthError'])
+
 interface Outbound {
   queue: Pushable<Uint8Array>
   opened: Promise<void>
@@ -112,10 +115,14 @@ export class PeerChannels {
         }
       }
     ).catch((err: unknown) => {
-      const reason = err instanceof Error ? err.message : String(err)
-      this.opts.log.warn({ from, protocol: this.opts.protocol, reason }, 'closing inbound stream that broke the framing rules')
-      this.opts.onBadStream?.(from, reason)
-      stream.abort(err instanceof Error ? err : new Error(reason))
+      const reason = err instanceof Error ? `${err.name}: ${err.message}` : String(err)
+      if (err instanceof Error && FRAMING_ERRORS.has(err.name)) {
+        this.opts.log.warn({ from, protocol: this.opts.protocol, reason }, 'closing inbound stream that broke the framing rules')
+        this.opts.onBadStream?.(from, reason)
+        stream.abort(err)
+      } else {
+        this.opts.log.debug({ from, protocol: this.opts.protocol, reason }, 'inbound stream closed')
+      }
     }).finally(() => { this.inbound.delete(stream) })
   }
 }

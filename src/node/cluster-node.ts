@@ -247,7 +247,8 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
 
   private onMembershipEvents (events: MembershipEvent[]): void {
     for (const e of events) {
-      const level = e.type === 'suspect' || e.type === 'dead' ? 'warn' : 'info'
+      // Claims and load change all the time: updates are debug, state changes are news.
+      const level = e.type === 'suspect' || e.type === 'dead' ? 'warn' : e.type === 'update' ? 'debug' : 'info'
       this.log[level]({ member: e.id.slice(-8), event: e.type, ...('reason' in e ? { reason: e.reason } : {}) }, `member ${e.type}`)
       this.emit('membership', e)
     }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { fileURLToPath } from 'node:url'
 import { LocalCluster } from '../../src/harness/local-cluster.js'
 import { runMembershipScenario, type MembershipScenarioResult } from './scenarios/membership.js'
-import { netnsUnavailable, runInPrivateNetns } from './netns.js'
+import { netnsUnavailable, runInPrivateNetns } from '../../src/harness/netns.js'
 
 function checkScenario (r: MembershipScenarioResult): void {
   // Each node sees the two others alive, with the capacity they advertise.

@@ -65,7 +65,7 @@ function pickReportedVoters (reports: Array<readonly NodeId[] | null>): { voters
 
 function aliveClaims (view: BootstrapView): Array<[NodeId, ClusterClaim]> {
   const out: Array<[NodeId, ClusterClaim]> = []
-  for (const id of sortedUnique(view.alive)) {
+  for (const id of new Set(view.alive)) {
     const claim = view.claims.get(id)
     if (id !== view.self && claim !== undefined) out.push([id, claim])
   }
@@ -76,10 +76,17 @@ export function sortedUnique (ids: readonly NodeId[]): NodeId[] {
   return [...new Set(ids)].sort(compareIds)
 }
 
+/** Same set of ids? `b` must be sorted and unique; `a` may come from a peer in any order. */
 export function sameIds (a: readonly NodeId[] | null, b: readonly NodeId[]): boolean {
   if (a === null) return false
-  const sa = sortedUnique(a)
+  // Called for every claim on every membership tick: skip the sort when `a` is already sorted.
+  const sa = isSortedUnique(a) ? a : sortedUnique(a)
   return sa.length === b.length && sa.every((id, i) => id === b[i])
+}
+
+function isSortedUnique (ids: readonly NodeId[]): boolean {
+  for (let i = 1; i < ids.length; i++) if (!(ids[i - 1]! < ids[i]!)) return false
+  return true
 }
 
 function compareIds (a: NodeId, b: NodeId): number {

@@ -51,9 +51,14 @@ export class Election {
   private leaseEnd: Millis = -Infinity
   private nextRoundAt: Millis = -Infinity
   private campaignAt: Millis | null = null
+  /** Who handed over to the current campaign (TimeoutNow), and up to which term it released. */
+  private releasedBy: { node: NodeId, term: Epoch } | null = null
+  private lastTickAt: Millis
   /** Set by stepDown(): the node is leaving and must never campaign again. */
   private leaving = false
   private readonly lastGrantAt = new Map<NodeId, Millis>()
+  /** Per voter, the highest term it has released (or handed over): its announces up to it are stale. */
+  private readonly releasedTerms = new Map<NodeId, Epoch>()
   private nextReqId = 1
 
   private messages: Outgoing[] = []
@@ -71,6 +76,7 @@ export class Election {
     if (!check.ok) throw new Error(`invalid election parameters: ${check.problems.join('; ')}`)
     this.params = { ...params }
     this.now = now
+    this.lastTickAt = now
     if (persisted === undefined) {
       this.voters = null
       this.highestTerm = 0
@@ -94,6 +100,11 @@ export class Election {
 
   tick (now: Millis): void {
     const t = this.advanceClock(now)
+    this.onTick(t)
+    this.lastTickAt = t
+  }
+
+  private onTick (t: Millis): void {
     if (this.activity === 'master') {
       if (t >= this.nextRoundAt) this.startRound(t)
     } else if (this.activity === 'candidate') {
@@ -283,6 +294,7 @@ export class Election {
       this.dirty = true
     }
     if (this.announced !== null && this.announced.master === from && this.announced.term <= term) this.announced = null
+    if (this.voters?.includes(from) === true && term > (this.releasedTerms.get(from) ?? -1)) this.releasedTerms.set(from, term)
   }
 
   /** A master handing over, or a rival candidate yielding: campaign now, without back-off. */
@@ -292,7 +304,7 @@ export class Election {
     // A candidate restarts at a new term: voters that refused it for the rival are free now, and
     // those that promised the rival our own term (a tie) can only grant a newer one.
     const restart = this.activity === 'candidate' && term >= this.term
-    if (restart || (this.activity === 'follower' && !this.leaseKnown(t))) this.campaign(t, true)
+    if (restart || (this.activity === 'follower' && t >= this.knownLeaseEnd())) this.campaign(t, { node: from, term })
   }
 
   private onAnnounce (from: NodeId, a: MasterAnnounce, t: Millis): void {
@@ -300,6 +312,14 @@ export class Election {
     if (a.master !== from) return
     // An older epoch than one we know of is a late message from a deposed master.
     if (this.guard.check(a.term, from).ok === false) return
+    // The epoch existed: orders from older ones are stale from now on, whatever happened since.
+    if (this.guard.observe(a.term, from)) this.dirty = true
+    // But an epoch its master has released is over, even if the announce overtook the release;
+    // and any older master we knew of was deposed before it.
+    if ((this.releasedTerms.get(from) ?? -1) >= a.term) {
+      if (this.announced !== null && this.announced.term < a.term) this.announced = null
+      return
+    }
     if (this.activity === 'master') {
       // Another master at our epoch or above while our lease runs: only possible if our voter
       // sets differ (see bootstrap limits). Stepping aside is the safe choice.
@@ -309,7 +329,6 @@ export class Election {
       this.events.push({ type: 'campaign-failed', term: this.term, reason: `${from} announced itself master at term ${a.term}`, retryInMs: 0 })
       this.resign()
     }
-    if (this.guard.observe(a.term, from)) this.dirty = true
     const before = this.announced
     this.announced = { master: from, term: a.term, expiresAt: t + a.leaseRemainingMs - this.params.maxDriftMs }
     this.campaignAt = null
@@ -321,15 +340,18 @@ export class Election {
   // ---- candidate and master side ------------------------------------------------------------
 
   private maybeCampaign (t: Millis): void {
-    if (!this.mayCampaign(t) || this.leaseKnown(t)) {
+    const leaseEnd = this.knownLeaseEnd()
+    if (!this.mayCampaign(t) || t < leaseEnd) {
       this.campaignAt = null
       return
     }
-    if (this.campaignAt === null) this.campaignAt = t + this.backoff()
-    if (t >= this.campaignAt) this.campaign(t, false)
+    // The back-off counts from when the lease ran out, not from the tick that noticed it.
+    if (this.campaignAt === null) this.campaignAt = (leaseEnd > this.lastTickAt ? leaseEnd : t) + this.backoff()
+    if (t >= this.campaignAt) this.campaign(t, null)
   }
 
-  private campaign (t: Millis, immediate: boolean): void {
+  /** `releasedBy`: the node whose TimeoutNow started this campaign, if any. */
+  private campaign (t: Millis, releasedBy: { node: NodeId, term: Epoch } | null): void {
     const term = this.highestTerm + 1
     this.raiseHighestTerm(term)
     this.activity = 'candidate'
@@ -337,7 +359,8 @@ export class Election {
     this.roundTerm = term
     this.rounds = []
     this.campaignAt = null
-    this.events.push({ type: 'campaign-started', term, immediate })
+    this.releasedBy = releasedBy
+    this.events.push({ type: 'campaign-started', term, immediate: releasedBy !== null })
     this.startRound(t)
   }
 
@@ -366,6 +389,12 @@ export class Election {
     if (this.activity === 'follower') return
     const round = this.rounds.find(r => r.reqId === resp.reqId && r.term === resp.term)
     if (round === undefined) return
+    const released = this.releasedBy
+    if (!resp.granted && released !== null && resp.holder === released.node && resp.promisedTerm <= released.term) {
+      // The voter has not yet received the release that the node handing over to us sent it.
+      round.askLater(from, t)
+      return
+    }
     // A voter whose promise to another node is about to run out is asked again then, within the
     // round: after a master's crash the voters' promises end within moments of each other.
     const askAgainAt = this.activity === 'candidate' && !resp.granted && resp.promisedTerm < round.term &&
@@ -408,6 +437,7 @@ export class Election {
         return
       }
       this.activity = 'master'
+      this.releasedBy = null
       this.term = round.term
       this.leaseEnd = leaseEnd
       this.nextRoundAt = round.startedAt + this.params.renewMs
@@ -480,12 +510,11 @@ export class Election {
     return this.isVoter() && !this.leaving && t >= this.quarantineUntil
   }
 
-  /** Does this node know of a lease (other than its own) that may still be running? */
-  private leaseKnown (t: Millis): boolean {
+  /** Until when a lease (other than our own) may be running, as far as this node knows. */
+  private knownLeaseEnd (): Millis {
     const p = this.promise
-    const promised = p.holder !== null && p.holder !== this.self && t < p.expiresAt
-    const a = this.announced
-    return promised || (a !== null && t < a.expiresAt)
+    const promised = p.holder !== null && p.holder !== this.self ? p.expiresAt : -Infinity
+    return Math.max(promised, this.announced?.expiresAt ?? -Infinity)
   }
 
   private knownMaster (now: Millis): KnownMaster | null {

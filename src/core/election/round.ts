@@ -36,6 +36,11 @@ export class LeaseRound {
     }
   }
 
+  /** Asks `voter` again at `at` without counting its answer: it refused on news that is already stale. */
+  askLater (voter: NodeId, at: Millis): void {
+    if (!this.grants.has(voter)) this.askAgain.set(voter, at)
+  }
+
   /** Refusers whose time to be asked again has come (each is returned once per refusal). */
   takeDueAsks (now: Millis): NodeId[] {
     const due: NodeId[] = []

@@ -14,13 +14,19 @@ export function netnsUnavailable (): string | undefined {
 const SETUP = 'ip link set lo up && ip link set lo multicast on && (ip route add 224.0.0.0/4 dev lo 2>/dev/null || true)'
 
 /** Run a compiled script under `node` in a fresh loopback-only namespace; resolve with its stdout. */
-export async function runInPrivateNetns (script: string, args: string[] = [], timeoutMs = 120_000): Promise<{ code: number | null, stdout: string, stderr: string }> {
+export async function runInPrivateNetns (script: string, args: string[] = [], timeoutMs = 120_000, env: Record<string, string> = {}, echoStderr = false): Promise<{ code: number | null, stdout: string, stderr: string }> {
   return await new Promise((resolve) => {
-    const child = spawn('unshare', ['-n', '--', 'bash', '-c', `${SETUP} && exec "$@"`, 'netns', process.execPath, script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn('unshare', ['-n', '--', 'bash', '-c', `${SETUP} && exec "$@"`, 'netns', process.execPath, script, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...env }
+    })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString()
+      if (echoStderr) process.stderr.write(d)
+    })
     const timer = setTimeout(() => { child.kill('SIGKILL') }, timeoutMs)
     child.on('exit', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }) })
   })
