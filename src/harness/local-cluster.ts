@@ -4,6 +4,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { NodeProcess, freePorts, waitFor } from './node-process.js'
 import type { ClusterStatus } from '../node/status.js'
+import type { NetnsLan } from './lan.js'
+
+/** The token harness-run nodes require on HTTP bound to a namespace address (never a real network). */
+const HARNESS_TOKEN = 'mcp-harness'
 
 export interface LocalClusterOptions {
   nodes: number
@@ -18,6 +22,11 @@ export interface LocalClusterOptions {
   discovery?: 'explicit' | 'mdns'
   /** Extra arguments for node itself (e.g. profiling flags). */
   nodeArgs?: string[]
+  /**
+   * Run node i in host namespace i of this LAN (data on eth0, HTTP on the control link).
+   * The caller must itself run inside the LAN's bridge namespace to reach the nodes' HTTP.
+   */
+  lan?: NetnsLan
   /** Voters to wait for (default: min(3, nodes)). */
   expect?: number
 }
@@ -29,21 +38,27 @@ export class LocalCluster {
   static async create (o: LocalClusterOptions): Promise<LocalCluster> {
     const dir = o.dir ?? mkdtempSync(join(tmpdir(), 'mcp-cluster-'))
     const cluster = new LocalCluster(dir, o.dir == null)
-    const ports = await freePorts(o.nodes * 2)
-    const p2p = ports.slice(0, o.nodes)
-    const http = ports.slice(o.nodes)
+    const ports = o.lan != null ? [] : await freePorts(o.nodes * 2)
     for (let i = 0; i < o.nodes; i++) {
+      const lan = o.lan
+      const host = lan != null ? lan.dataAddr(i + 1) : '127.0.0.1'
+      const p2pPorts = lan != null ? Array.from({ length: o.nodes }, () => 4001) : ports.slice(0, o.nodes)
+      const http = lan != null ? `${lan.controlAddr(i + 1)}:7070` : `127.0.0.1:${ports[o.nodes + i]!}`
+      const peerAddrs = p2pPorts.map((p, j) => `/ip4/${lan != null ? lan.dataAddr(j + 1) : '127.0.0.1'}/tcp/${p}`)
       const discovery = o.discovery === 'mdns'
         ? []
-        : ['--no-mdns', ...p2p.filter((_, j) => j !== i).flatMap(p => ['--peer', `/ip4/127.0.0.1/tcp/${p}`])]
+        : ['--no-mdns', ...peerAddrs.filter((_, j) => j !== i).flatMap(a => ['--peer', a])]
+      const dir = join(cluster.dir, `node${i + 1}`)
       cluster.nodes.push(new NodeProcess({
         name: `node${i + 1}`,
-        dir: join(dir, `node${i + 1}`),
-        http: `127.0.0.1:${http[i]!}`,
+        dir,
+        http,
+        ...(lan != null ? { wrap: ['ip', 'netns', 'exec', lan.hostNs(i + 1)], httpToken: HARNESS_TOKEN } : {}),
         ...(o.nodeArgs != null ? { nodeArgs: o.nodeArgs } : {}),
         args: [
-          '--listen', `/ip4/127.0.0.1/tcp/${p2p[i]!}`, ...discovery,
-          '--http', `127.0.0.1:${http[i]!}`, '--data-dir', join(dir, `node${i + 1}`, 'data'),
+          '--listen', `/ip4/${host}/tcp/${p2pPorts[i]!}`, ...discovery,
+          '--http', http, ...(lan != null ? ['--http-token', HARNESS_TOKEN] : []),
+          '--data-dir', join(dir, 'data'),
           '--expect', String(o.expect ?? Math.min(3, o.nodes)), '--log-level', o.logLevel ?? 'info',
           ...(o.args ?? [])
         ]

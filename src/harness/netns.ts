@@ -13,10 +13,21 @@ export function netnsUnavailable (): string | undefined {
 
 const SETUP = 'ip link set lo up && ip link set lo multicast on && (ip route add 224.0.0.0/4 dev lo 2>/dev/null || true)'
 
-/** Run a compiled script under `node` in a fresh loopback-only namespace; resolve with its stdout. */
-export async function runInPrivateNetns (script: string, args: string[] = [], timeoutMs = 120_000, env: Record<string, string> = {}, echoStderr = false): Promise<{ code: number | null, stdout: string, stderr: string }> {
+export interface ScriptResult { code: number | null, stdout: string, stderr: string }
+
+/** Run a compiled script under `node` in a fresh loopback-only namespace; resolve with its output. */
+export async function runInPrivateNetns (script: string, args: string[] = [], timeoutMs = 120_000, env: Record<string, string> = {}, echoStderr = false): Promise<ScriptResult> {
+  return await runScript(['unshare', '-n', '--', 'bash', '-c', `${SETUP} && exec "$@"`, 'netns', process.execPath, script, ...args], timeoutMs, env, echoStderr)
+}
+
+/** Run a compiled script under `node` inside an existing named namespace. */
+export async function runInNamespace (ns: string, script: string, args: string[] = [], timeoutMs = 120_000, env: Record<string, string> = {}, echoStderr = false): Promise<ScriptResult> {
+  return await runScript(['ip', 'netns', 'exec', ns, process.execPath, script, ...args], timeoutMs, env, echoStderr)
+}
+
+async function runScript (argv: string[], timeoutMs: number, env: Record<string, string>, echoStderr: boolean): Promise<ScriptResult> {
   return await new Promise((resolve) => {
-    const child = spawn('unshare', ['-n', '--', 'bash', '-c', `${SETUP} && exec "$@"`, 'netns', process.execPath, script, ...args], {
+    const child = spawn(argv[0]!, argv.slice(1), {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, ...env }
     })

@@ -18,6 +18,8 @@ export interface NodeProcessSpec {
   wrap?: string[]
   /** The HTTP endpoint the node was told to serve (host:port), for status polling. */
   http?: string
+  /** The token its HTTP endpoint requires (when bound beyond loopback). */
+  httpToken?: string
   env?: Record<string, string>
   /** Extra arguments for node itself, e.g. ['--cpu-prof'] when profiling. */
   nodeArgs?: string[]
@@ -70,7 +72,10 @@ export class NodeProcess {
   async status (timeoutMs = 1000): Promise<ClusterStatus | undefined> {
     if (this.spec.http == null) return undefined
     try {
-      const res = await fetch(`http://${this.spec.http}/status`, { signal: AbortSignal.timeout(timeoutMs) })
+      const res = await fetch(`http://${this.spec.http}/status`, {
+        signal: AbortSignal.timeout(timeoutMs),
+        ...(this.spec.httpToken != null ? { headers: { authorization: `Bearer ${this.spec.httpToken}` } } : {})
+      })
       return res.ok ? await res.json() as ClusterStatus : undefined
     } catch {
       return undefined
