@@ -13,8 +13,15 @@ import { createClusterLibp2p, type ClusterLibp2p } from '../net/libp2p.js'
 import { HeartbeatGossip } from '../net/gossip.js'
 import { PeerChannels } from '../net/peer-channels.js'
 import { Connector } from '../net/connector.js'
-import { ELECTION_PROTOCOL, heartbeatTopic } from '../net/protocols.js'
+import { ELECTION_PROTOCOL, TASKS_PROTOCOL, heartbeatTopic } from '../net/protocols.js'
 import { MAX_ELECTION_FRAME_BYTES } from '../wire/election.js'
+import { MAX_TASK_FRAME_BYTES } from '../wire/tasks.js'
+import { createPolicy, customPolicy, type PlacementPolicy } from '../core/scheduler/policy.js'
+import type { WorkerInfo } from '../core/tasks/table-types.js'
+import type { JsonValue } from '../core/tasks/types.js'
+import { TaskDriver } from './task-driver.js'
+import { TaskError, type HandlerOptions, type SubmitOptions, type TaskHandler, type TaskResult } from './task-api.js'
+import { BUILTIN_TASKS } from './builtin-tasks.js'
 import { createLogger } from '../observability/logger.js'
 import { HttpEndpoint } from '../observability/http.js'
 import { parseHttpAddress } from '../config/http-address.js'
@@ -24,6 +31,7 @@ import { LocalLoad } from './local-load.js'
 import { MembershipDriver, type HeartbeatBody } from './membership-driver.js'
 import { ElectionDriver } from './election-driver.js'
 import { buildStatus, type ClusterStatus } from './status.js'
+import { registerRoutes } from './http-routes.js'
 import { VERSION } from '../version.js'
 
 /** How often the state machines are ticked. Well under renewMs so renewals go out on time. */
@@ -44,6 +52,9 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
   private electionDriver?: ElectionDriver
   private gossip?: HeartbeatGossip
   private electionChannels?: PeerChannels
+  private taskChannels?: PeerChannels
+  private tasks?: TaskDriver
+  private readonly handlers = new Map<string, { fn: TaskHandler, opts: HandlerOptions }>()
   private connector?: Connector
   private http?: HttpEndpoint
   private load?: LocalLoad
@@ -112,6 +123,22 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
       onEvents: (events) => { this.onElectionEvents(events) }
     })
 
+    this.tasks = new TaskDriver({
+      selfId,
+      clock: this.clock,
+      log: this.log.child({ component: 'tasks' }),
+      election: this.electionDriver.election,
+      slots: o.slots,
+      maxPayloadBytes: o.maxPayloadBytes,
+      submitTimeoutMs: o.submitTimeoutMs,
+      maxQueue: o.maxQueue,
+      masterTasks: o.masterTasks,
+      policy: toPolicy(o.placement),
+      workers: () => this.workerInfos()
+    })
+    if (o.builtinTasks) for (const [type, fn] of Object.entries(BUILTIN_TASKS)) this.tasks.handle(type, fn)
+    for (const [type, h] of this.handlers) this.tasks.handle(type, h.fn, h.opts)
+
     this.membership = new MembershipDriver({
       selfId,
       suspectMs: o.suspectMs,
@@ -133,6 +160,15 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
       log: this.log.child({ component: 'election-stream' })
     })
     this.electionDriver.attach(this.electionChannels)
+    this.taskChannels = new PeerChannels(this.libp2p, {
+      protocol: TASKS_PROTOCOL,
+      maxFrameBytes: MAX_TASK_FRAME_BYTES,
+      maxQueuedFrames: 4096,
+      dialTimeoutMs: 2000,
+      onFrame: this.tasks.onFrame,
+      log: this.log.child({ component: 'task-stream' })
+    })
+    this.tasks.attach(this.taskChannels)
     this.connector = new Connector(this.libp2p, { explicitPeers: o.peers, redialMs: 1000, maxBackoffMs: 30_000, log: this.log.child({ component: 'connector' }) })
 
     try {
@@ -143,6 +179,7 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
       throw err
     }
     await this.electionChannels.start()
+    await this.taskChannels.start()
     this.gossip.start()
     this.connector.start()
     this.membership.start(this.gossip)
@@ -152,7 +189,7 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
     if (o.http !== 'off') {
       const { host, port } = parseHttpAddress(o.http)!
       this.http = new HttpEndpoint({ host, port, maxBodyBytes: o.maxPayloadBytes + 64 * 1024, log: this.log.child({ component: 'http' }), ...(o.httpToken != null ? { token: o.httpToken } : {}) })
-      this.http.route('GET', '/status', () => ({ json: this.status() }))
+      registerRoutes(this.http, this)
       this.httpAddress = await this.http.listen()
     }
     this.log.info({ id: selfId, addrs: this.multiaddrs, http: this.httpUrl ?? 'off', mdns: o.mdns, expect: o.expect }, 'node started')
@@ -189,7 +226,9 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
     this.connector?.stop()
     this.load?.stop()
     await this.http?.close()
+    this.tasks?.stop()
     await this.electionChannels?.stop().catch(() => {})
+    await this.taskChannels?.stop().catch(() => {})
     this.gossip?.stop()
     await this.libp2p?.stop()
   }
@@ -225,6 +264,83 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
       driver.election.observeClaims(claims, alive, now)
       driver.tick()
     }
+    this.tasks?.tick()
+  }
+
+  /** Register a task type on this node (before or after start). */
+  handle (type: string, fn: TaskHandler, opts: HandlerOptions = {}): void {
+    this.handlers.set(type, { fn, opts })
+    this.tasks?.handle(type, fn, opts)
+  }
+
+  /**
+   * Submit a task from this node and wait for its result. Rejects with a TaskError saying
+   * why when it did not succeed (handler error, timeout, no worker can ever fit, cancelled).
+   */
+  async submit (type: string, payload: JsonValue, options: SubmitOptions = {}): Promise<JsonValue> {
+    const r = await this.run(type, payload, options)
+    if (r.ok) return r.value ?? null
+    throw new TaskError(r.error!.code, r.error!.message, r.id, r.attempts)
+  }
+
+  /** Like submit, but resolves with the whole result (ok or not, attempts, node, duration). */
+  async run (type: string, payload: JsonValue, options: SubmitOptions = {}): Promise<TaskResult> {
+    return await this.enqueue(type, payload, options).result
+  }
+
+  /** Submit without waiting: the task's id at once, and its result later. */
+  enqueue (type: string, payload: JsonValue, options: SubmitOptions = {}): { id: string, result: Promise<TaskResult> } {
+    if (this.tasks == null || this.state !== 'running') throw new TaskError('not-running', 'the node is not running')
+    return this.tasks.enqueue(type, payload, options)
+  }
+
+  /** Submit many; yields each result as it finishes (in completion order). */
+  async * submitMany (items: Iterable<{ type: string, payload: JsonValue, options?: SubmitOptions }>, concurrency = 256): AsyncGenerator<TaskResult> {
+    const inFlight = new Map<number, Promise<[number, TaskResult]>>()
+    let n = 0
+    for (const item of items) {
+      const k = n++
+      inFlight.set(k, this.run(item.type, item.payload, item.options ?? {}).then(r => [k, r]))
+      if (inFlight.size >= concurrency) {
+        const [done, r] = await Promise.race(inFlight.values())
+        inFlight.delete(done)
+        yield r
+      }
+    }
+    while (inFlight.size > 0) {
+      const [done, r] = await Promise.race(inFlight.values())
+      inFlight.delete(done)
+      yield r
+    }
+  }
+
+  /** Cancel a task this node submitted. Returns false if it is unknown or already finished. */
+  cancel (id: string): boolean {
+    return this.tasks?.cancel(id) ?? false
+  }
+
+  /** What this node knows of a task (the master knows placements; the submitter its result). */
+  task (id: string): ReturnType<TaskDriver['task']> {
+    return this.tasks?.task(id)
+  }
+
+  /** The task table (on the master) and this node's worker state. */
+  taskStats (): { table: ReturnType<TaskDriver['tableSnapshot']>, worker: ReturnType<TaskDriver['workerSnapshot']> } | undefined {
+    if (this.tasks == null) return undefined
+    return { table: this.tasks.tableSnapshot(), worker: this.tasks.workerSnapshot() }
+  }
+
+  private workerInfos (): WorkerInfo[] {
+    const now = this.clock.now()
+    const self = this.heartbeatBody()
+    const masterId = this.electionDriver?.election.status(now).master?.id
+    const infos: WorkerInfo[] = [{ id: this.id, capacity: self.capacity as WorkerInfo['capacity'], load: self.load, handlers: [...self.handlers], isMaster: masterId === this.id }]
+    for (const m of this.membership?.view.members() ?? []) {
+      if (m.state !== 'alive') continue
+      const hb = m.heartbeat
+      infos.push({ id: m.id, capacity: hb.capacity as WorkerInfo['capacity'], load: hb.load, handlers: [...hb.handlers], isMaster: masterId === m.id })
+    }
+    return infos
   }
 
   private alivePeers (): string[] {
@@ -239,8 +355,8 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
       addrs: this.multiaddrs,
       role: status.role === 'master' ? 'master' : status.voters?.includes(this.id) === true ? 'voter' : 'worker',
       capacity: this.load!.capacity(),
-      load: fresh ? this.load!.sample(0, 0) : this.load!.current,
-      handlers: [],
+      load: fresh ? this.load!.sample(this.tasks?.runningCount ?? 0, 0) : this.load!.current,
+      handlers: this.tasks?.handledTypes ?? [],
       cluster: election.claim()
     }
   }
@@ -250,6 +366,7 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
       // Claims and load change all the time: updates are debug, state changes are news.
       const level = e.type === 'suspect' || e.type === 'dead' ? 'warn' : e.type === 'update' ? 'debug' : 'info'
       this.log[level]({ member: e.id.slice(-8), event: e.type, ...('reason' in e ? { reason: e.reason } : {}) }, `member ${e.type}`)
+      if (e.type === 'dead' || e.type === 'restart') this.tasks?.workerGone(e.id)
       this.emit('membership', e)
     }
   }
@@ -266,6 +383,10 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
   }
 }
 
+
+function toPolicy (p: ResolvedNodeOptions['placement']): PlacementPolicy {
+  return typeof p === 'function' ? customPolicy(p as Parameters<typeof customPolicy>[0]) : createPolicy(p)
+}
 
 async function readSwarmKey (path: string): Promise<Uint8Array> {
   let bytes: Uint8Array

@@ -13,7 +13,7 @@ export const defaultElectionParams: Readonly<ElectionParams> = Object.freeze({
   leaseMs: 1000,
   // Five renewal attempts per lease: three consecutive lost rounds still leave the lease valid.
   renewMs: 200,
-  // Covers clock-rate drift up to 2.5% between two nodes over one lease (quartz drifts < 0.01%).
+  // Covers clocks running up to 5% apart (each within ±2.5% of real time); quartz drifts < 0.01%.
   maxDriftMs: 50,
   // Spreads competing campaigns apart far more than a loopback or LAN round trip (< 5 ms).
   backoffMaxMs: 150

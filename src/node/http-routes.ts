@@ -1,0 +1,56 @@
+// The node's local HTTP API: status and tasks. Request bodies are checked against a schema
+// and answered with a clear 4xx when wrong.
+import { z } from 'zod'
+import { HttpError, type HttpEndpoint } from '../observability/http.js'
+import type { ClusterNode } from './cluster-node.js'
+import { TaskError, type SubmitOptions } from './task-api.js'
+import type { JsonValue } from '../core/tasks/types.js'
+
+const submitBody = z.object({
+  type: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'type must be 1-64 characters of A-Z a-z 0-9 _ . : -'),
+  payload: z.unknown().optional(),
+  options: z.object({
+    id: z.string().optional(),
+    priority: z.number().int().optional(),
+    resources: z.record(z.string(), z.number()).optional(),
+    constraints: z.record(z.string(), z.string()).optional(),
+    timeoutMs: z.number().int().optional(),
+    retries: z.number().int().optional(),
+    backoffMs: z.number().int().optional()
+  }).strict().optional()
+}).strict()
+
+function parse<T> (schema: z.ZodType<T>, body: unknown): T {
+  const r = schema.safeParse(body)
+  if (r.success) return r.data
+  const issues = r.error.issues.map(i => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')
+  throw new HttpError(400, `invalid request: ${issues}`)
+}
+
+export function registerRoutes (http: HttpEndpoint, node: ClusterNode): void {
+  http.route('GET', '/status', () => ({ json: node.status() }))
+
+  http.route('POST', '/tasks', async (req) => {
+    const body = parse(submitBody, req.body)
+    const wait = req.query.get('wait') !== 'false'
+    let pending
+    try {
+      pending = node.enqueue(body.type, (body.payload ?? null) as JsonValue, (body.options ?? {}) as SubmitOptions)
+    } catch (err) {
+      if (err instanceof TypeError) throw new HttpError(400, err.message)
+      if (err instanceof TaskError) throw new HttpError(err.code === 'not-running' ? 503 : 429, `${err.code}: ${err.message}`)
+      throw err
+    }
+    if (!wait) return { status: 202, json: { id: pending.id, state: 'submitted' } }
+    const result = await pending.result
+    return { json: { ...result, state: result.ok ? 'done' : 'failed' } }
+  })
+
+  http.route('GET', '/tasks/:id', (req) => {
+    const t = node.task(req.params.id!)
+    if (t == null) throw new HttpError(404, `no task ${req.params.id!} known to this node (the master holds placements; the submitting node holds results)`)
+    return { json: { id: req.params.id, ...t } }
+  })
+
+  http.route('GET', '/tasks', () => ({ json: node.taskStats() ?? {} }))
+}

@@ -1,0 +1,344 @@
+// Runs the task state machines over the task stream: the submitter ledger and the worker
+// ledger on every node, and the master's task table while (and only while) this node holds
+// the lease. Messages to this node itself are delivered in-process; the rest are batched per
+// peer into frames. Orders leave only after a fresh lease check, so a master that lost its
+// lease (a pause, a partition) sends nothing; workers fence what slips through anyway.
+import { randomBytes } from 'node:crypto'
+import type { Logger } from 'pino'
+import type { Election } from '../core/election/election.js'
+import type { NodeId } from '../core/types.js'
+import { SubmitterLedger, type Settlement } from '../core/tasks/submitter.js'
+import { WorkerLedger, type AbortCommand, type StartCommand } from '../core/tasks/worker.js'
+import { TaskTable } from '../core/tasks/table.js'
+import { createScheduler } from '../core/tasks/scheduler-port.js'
+import type { Outgoing, TaskMessage } from '../core/tasks/messages.js'
+import type { TaskView, WorkerInfo, TableSnapshot } from '../core/tasks/table-types.js'
+import type { JsonValue, TaskOutcome, TaskSpec } from '../core/tasks/types.js'
+import type { PlacementPolicy } from '../core/scheduler/policy.js'
+import { decodeTaskFrame, packTaskFrames } from '../wire/tasks.js'
+import type { PeerChannels } from '../net/peer-channels.js'
+import type { Clock } from './clock.js'
+import { TaskError, type HandlerOptions, type SubmitOptions, type TaskHandler, type TaskResult } from './task-api.js'
+
+export interface TaskDriverOptions {
+  selfId: NodeId
+  clock: Clock
+  log: Logger
+  election: Election
+  slots: number
+  maxPayloadBytes: number
+  submitTimeoutMs: number
+  maxQueue: number
+  masterTasks: boolean
+  policy: PlacementPolicy
+  /** The workers the master may place on: alive members and this node. */
+  workers: () => WorkerInfo[]
+}
+
+interface Waiter { promise: Promise<TaskResult>, resolve: (r: TaskResult) => void }
+
+/** Results of tasks this node submitted, kept for GET /tasks/:id. */
+const RECENT_RESULTS = 10_000
+
+export class TaskDriver {
+  private readonly submitter: SubmitterLedger
+  private readonly worker: WorkerLedger
+  private table: TaskTable | null = null
+  private channels?: PeerChannels
+  private readonly handlers = new Map<string, TaskHandler>()
+  /** The worker ledger reads this object: adding a key registers the type. */
+  private readonly handlerLimits: Record<string, HandlerOptions> = {}
+  private readonly running = new Map<string, AbortController>()
+  private readonly waiters = new Map<string, Waiter>()
+  private readonly recent = new Map<string, TaskResult>()
+  private knownMaster: { id: NodeId | null, epoch: number } = { id: null, epoch: -1 }
+  private flushScheduled = false
+  private seq = 0
+  private readonly idPrefix: string
+  duplicatesRun = 0
+
+  constructor (private readonly o: TaskDriverOptions) {
+    this.submitter = new SubmitterLedger(o.selfId, { submitTimeoutMs: o.submitTimeoutMs })
+    this.worker = new WorkerLedger({ slots: o.slots, handlers: this.handlerLimits }, (epoch, from) => o.election.admitOrder(epoch, from))
+    this.idPrefix = `${o.selfId.slice(-6)}-${randomBytes(3).toString('hex')}`
+  }
+
+  attach (channels: PeerChannels): void { this.channels = channels }
+
+  get handledTypes (): string[] { return [...this.handlers.keys()].sort() }
+  get runningCount (): number { return this.running.size }
+  get isMasterTable (): boolean { return this.table != null }
+
+  handle (type: string, fn: TaskHandler, opts: HandlerOptions = {}): void {
+    if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(type)) throw new TypeError(`task type "${type}" must be 1-64 characters of A-Z a-z 0-9 _ . : -`)
+    if (opts.concurrency != null && !(Number.isInteger(opts.concurrency) && opts.concurrency >= 1)) throw new TypeError('concurrency must be an integer >= 1')
+    this.handlers.set(type, fn)
+    this.handlerLimits[type] = opts.concurrency != null ? { concurrency: opts.concurrency } : {}
+  }
+
+  /**
+   * Submit; `result` settles with the final result (it never rejects: the result says how it
+   * ended). Throws at once for invalid options or a full local queue.
+   */
+  enqueue (type: string, payload: JsonValue, opts: SubmitOptions = {}): { id: string, result: Promise<TaskResult> } {
+    const spec = this.buildSpec(type, payload, opts)
+    const existing = this.waiters.get(spec.id)
+    if (existing != null) return { id: spec.id, result: existing.promise }
+    const done = this.recent.get(spec.id)
+    if (done != null) return { id: spec.id, result: Promise.resolve(done) }
+    const r = this.submitter.submit(spec, this.o.clock.now())
+    if (!r.ok) throw new TaskError(r.code, r.reason, spec.id)
+    let resolve!: (r: TaskResult) => void
+    const promise = new Promise<TaskResult>((res) => { resolve = res })
+    this.waiters.set(spec.id, { promise, resolve })
+    this.scheduleFlush()
+    return { id: spec.id, result: promise }
+  }
+
+  cancel (id: string): boolean {
+    const ok = this.submitter.cancel(id)
+    if (ok) this.scheduleFlush()
+    return ok
+  }
+
+  /** What this node knows of a task: the master's full record, or this submitter's result. */
+  task (id: string): { view?: TaskView, result?: TaskResult, pending: boolean } | undefined {
+    const view = this.table?.task(id)
+    const result = this.recent.get(id)
+    const pending = this.waiters.has(id)
+    if (view == null && result == null && !pending) return undefined
+    return { ...(view != null ? { view } : {}), ...(result != null ? { result } : {}), pending }
+  }
+
+  tableSnapshot (): TableSnapshot | null { return this.table?.snapshot() ?? null }
+  workerSnapshot (): ReturnType<WorkerLedger['snapshot']> { return this.worker.snapshot() }
+
+  readonly onFrame = (from: string, frame: Uint8Array): void => {
+    const decoded = decodeTaskFrame(frame, { maxPayloadBytes: this.o.maxPayloadBytes })
+    if (!decoded.ok) {
+      this.o.log.warn({ from, reason: decoded.reason }, 'dropped malformed task frame')
+      return
+    }
+    this.deliver(from, decoded.value)
+    this.scheduleFlush()
+  }
+
+  /** A member died (or restarted): the master re-places what it ran. */
+  workerGone (id: NodeId): void {
+    this.table?.workerDead(id, this.o.clock.now())
+    this.scheduleFlush()
+  }
+
+  tick (): void {
+    const now = this.o.clock.now()
+    this.followElection(now)
+    this.submitter.tick(now)
+    this.worker.tick(now)
+    if (this.table != null) {
+      this.table.setWorkers(this.o.workers(), now)
+      this.table.tick(now)
+    }
+    this.flush()
+  }
+
+  /** Stop: abort running handlers; unsettled submissions fail. */
+  stop (): void {
+    for (const ac of this.running.values()) ac.abort(new Error('node stopping'))
+    this.running.clear()
+    for (const [id, w] of this.waiters) w.resolve({ id, ok: false, error: { code: 'node-stopped', message: 'the submitting node stopped before the task finished' }, attempts: 0, node: null, durationMs: 0 })
+    this.waiters.clear()
+    this.table = null
+  }
+
+  private followElection (now: number): void {
+    const e = this.o.election
+    const status = e.status(now)
+    const m = status.master
+    const id = m?.id ?? null
+    const epoch = m?.epoch ?? this.knownMaster.epoch
+    if (id !== this.knownMaster.id || epoch !== this.knownMaster.epoch) {
+      this.knownMaster = { id, epoch }
+      this.submitter.masterChanged(id, epoch, now)
+      this.worker.masterChanged(id, epoch, now)
+    }
+    const orderEpoch = e.orderEpoch(now)
+    if (orderEpoch != null && this.table?.epoch !== orderEpoch) {
+      this.table = new TaskTable({
+        epoch: orderEpoch,
+        now,
+        workers: this.o.workers(),
+        scheduler: createScheduler({ policy: this.o.policy, allowMasterTasks: this.o.masterTasks, maxQueue: this.o.maxQueue }),
+        params: { maxLive: this.o.maxQueue }
+      })
+      this.o.log.info({ epoch: orderEpoch }, 'master: task table created, reconciling with workers')
+    } else if (orderEpoch == null && this.table != null) {
+      this.o.log.info({ epoch: this.table.epoch }, 'no longer master: task table dropped')
+      this.table = null
+    }
+  }
+
+  private deliver (from: NodeId, msgs: TaskMessage[]): void {
+    const now = this.o.clock.now()
+    this.submitter.receive(from, msgs, now)
+    this.worker.receive(from, msgs, now)
+    if (this.table != null) {
+      this.table.receive(from, msgs, now)
+    } else {
+      // Not the master: say so, so that the submitter re-sends to the real one.
+      for (const msg of msgs) {
+        if (msg.kind !== 'submit') continue
+        const reply: TaskMessage[] = msg.tasks.map(t => ({ kind: 'rejected', id: t.id, code: 'not-master', reason: 'this node is not the master' }))
+        this.send([...reply.map(r => ({ to: from, msg: r }))])
+      }
+    }
+  }
+
+  scheduleFlush (): void {
+    if (this.flushScheduled) return
+    this.flushScheduled = true
+    // One flush per event-loop turn: completions and frames that arrive together leave together.
+    setImmediate(() => {
+      this.flushScheduled = false
+      this.flush()
+    })
+  }
+
+  private flush (): void {
+    for (let round = 0; round < 32; round++) {
+      const now = this.o.clock.now()
+      const out: Outgoing[] = []
+      if (this.table != null) {
+        if (this.o.election.orderEpoch(now) !== this.table.epoch) {
+          this.followElection(now) // the lease ran out: drop the table and its unsent orders
+        } else {
+          const r = this.table.ready()
+          out.push(...r.messages)
+          for (const e of r.events) this.onTableEvent(e)
+          this.table.advance()
+        }
+      }
+      const s = this.submitter.ready()
+      out.push(...s.messages)
+      const settlements = s.settlements
+      this.submitter.advance()
+      const w = this.worker.ready()
+      out.push(...w.messages)
+      this.worker.advance()
+      for (const a of w.aborts) this.abort(a)
+      for (const st of w.starts) this.start(st)
+      for (const e of w.events) this.o.log.info({ ...e }, `worker: ${e.type}`)
+      for (const st of settlements) this.settle(st)
+      if (out.length === 0) return
+      if (!this.send(out)) return
+    }
+    this.scheduleFlush() // a long cascade: finish it on the next turn
+  }
+
+  /** Send remote messages; deliver local ones. Returns true if anything was delivered locally. */
+  private send (out: Outgoing[]): boolean {
+    const byPeer = new Map<NodeId, TaskMessage[]>()
+    for (const { to, msg } of out) {
+      let list = byPeer.get(to)
+      if (list == null) byPeer.set(to, list = [])
+      list.push(msg)
+    }
+    const local = byPeer.get(this.o.selfId)
+    byPeer.delete(this.o.selfId)
+    for (const [peer, msgs] of byPeer) {
+      const { frames, oversized } = packTaskFrames(msgs)
+      for (const f of frames) this.channels?.send(peer, f)
+      if (oversized.length > 0) this.o.log.error({ peer, count: oversized.length }, 'task messages over the frame limit were not sent')
+    }
+    if (local != null) this.deliver(this.o.selfId, local)
+    return local != null
+  }
+
+  private onTableEvent (e: ReturnType<TaskTable['ready']>['events'][number]): void {
+    if (e.type === 'placed') this.o.log.debug({ ...e, decision: this.table?.task(e.id)?.attempts.at(-1)?.decision ?? null }, 'placement')
+    else if (e.type === 'duplicate') { this.duplicatesRun++; this.o.log.warn({ ...e }, 'task ran more than once') } else this.o.log.debug({ ...e }, `table: ${e.type}`)
+  }
+
+  private start (cmd: StartCommand): void {
+    const { spec, attempt, epoch } = cmd
+    const fn = this.handlers.get(spec.type)
+    const ac = new AbortController()
+    this.running.set(spec.id, ac)
+    const finish = (outcome: TaskOutcome): void => {
+      if (this.running.get(spec.id) !== ac) return // aborted meanwhile: the ledger already settled it
+      this.running.delete(spec.id)
+      this.worker.finished(spec.id, outcome, this.o.clock.now())
+      this.scheduleFlush()
+    }
+    if (fn == null) {
+      finish({ ok: false, error: { code: 'no-handler', message: `no handler for task type "${spec.type}" on this node` } })
+      return
+    }
+    Promise.resolve()
+      .then(async () => await fn(spec.payload, { id: spec.id, type: spec.type, attempt, epoch, signal: ac.signal }))
+      .then((value) => { finish(toJsonOutcome(value)) }, (err: unknown) => {
+        finish({ ok: false, error: { code: 'handler-error', message: err instanceof Error ? err.message : String(err) } })
+      })
+  }
+
+  private abort (cmd: AbortCommand): void {
+    const ac = this.running.get(cmd.id)
+    if (ac == null) return
+    this.running.delete(cmd.id)
+    ac.abort(new TaskError(cmd.reason === 'timeout' ? 'timeout' : 'cancelled', `task ${cmd.reason === 'timeout' ? 'timed out' : 'was cancelled'}`, cmd.id))
+  }
+
+  private settle (s: Settlement): void {
+    const result: TaskResult = s.ok
+      ? { id: s.id, ok: true, value: s.value, attempts: s.attempts, node: s.node, durationMs: s.durationMs }
+      : { id: s.id, ok: false, error: s.error, attempts: s.attempts, node: s.node, durationMs: s.durationMs }
+    this.recent.set(s.id, result)
+    if (this.recent.size > RECENT_RESULTS) this.recent.delete(this.recent.keys().next().value!)
+    const w = this.waiters.get(s.id)
+    this.waiters.delete(s.id)
+    w?.resolve(result)
+  }
+
+  private buildSpec (type: string, payload: JsonValue, o: SubmitOptions): TaskSpec {
+    if (typeof type !== 'string' || !/^[A-Za-z0-9_.:-]{1,64}$/.test(type)) throw new TypeError(`task type must be 1-64 characters of A-Z a-z 0-9 _ . : -, got ${JSON.stringify(type)}`)
+    const int = (name: string, v: number | undefined, def: number, min: number, max: number): number => {
+      const x = v ?? def
+      if (!Number.isInteger(x) || x < min || x > max) throw new TypeError(`${name} must be an integer in [${min}, ${max}], got ${String(v)}`)
+      return x
+    }
+    const { slots, cpus, memoryBytes, ...custom } = o.resources ?? {}
+    const resources: Record<string, number> = {}
+    for (const [k, v] of Object.entries(custom)) {
+      if (v === undefined) continue
+      if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new TypeError(`resource "${k}" must be a finite number >= 0`)
+      resources[k] = v
+    }
+    const id = o.id ?? `${this.idPrefix}-${++this.seq}`
+    if (!/^[A-Za-z0-9_.:-]{1,128}$/.test(id)) throw new TypeError('task id must be 1-128 characters of A-Z a-z 0-9 _ . : -')
+    return {
+      id,
+      type,
+      payload: payload ?? null,
+      priority: int('priority', o.priority, 0, -1000, 1000),
+      req: {
+        slots: int('resources.slots', slots, 1, 1, 100_000),
+        cpus: cpus ?? 0,
+        memoryBytes: memoryBytes ?? 0,
+        resources,
+        constraints: { ...(o.constraints ?? {}) }
+      },
+      timeoutMs: int('timeoutMs', o.timeoutMs, 30_000, 1, 2_147_483_647),
+      retries: int('retries', o.retries, 0, 0, 100),
+      backoffMs: int('backoffMs', o.backoffMs, 200, 0, 86_400_000),
+      submitter: this.o.selfId
+    }
+  }
+}
+
+function toJsonOutcome (value: unknown): TaskOutcome {
+  if (value === undefined) return { ok: true, value: null }
+  try {
+    return { ok: true, value: JSON.parse(JSON.stringify(value)) as JsonValue }
+  } catch (err) {
+    return { ok: false, error: { code: 'bad-result', message: `handler returned a value that is not JSON: ${err instanceof Error ? err.message : String(err)}` } }
+  }
+}
