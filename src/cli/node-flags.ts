@@ -36,7 +36,8 @@ const flagHelp: { readonly [K in OptionKey]-?: FlagHelp } = {
   maxQueue: { arg: '<n>', help: 'most tasks the master queues (default 100000)' },
   maxPayloadBytes: { arg: '<bytes>', help: 'largest task payload or result (default 1048576)' },
   submitTimeoutMs: { arg: '<ms>', help: 'how long a submission waits for a master (default 30000)' },
-  builtinTasks: { on: 'register the built-in task types (default on)', off: 'do not register the built-in task types' }
+  builtinTasks: { on: 'register the built-in task types (default on)', off: 'do not register the built-in task types' },
+  eventLog: { arg: '<file>', help: 'append this node\'s history (JSON lines) for the chaos checker (default none)' }
 }
 
 const choices: Partial<Record<OptionKey, readonly string[]>> = { placement: placementPolicies, logLevel: logLevels }

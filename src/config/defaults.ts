@@ -44,7 +44,8 @@ export function defaultNodeOptions (env: NodeJS.ProcessEnv = process.env, home: 
     maxQueue: 100000,
     maxPayloadBytes: 1048576,
     submitTimeoutMs: 30000,
-    builtinTasks: true
+    builtinTasks: true,
+    eventLog: undefined
   }
 }
 

@@ -89,7 +89,8 @@ export const optionSpecs: { readonly [K in OptionKey]-?: OptionSpec } = {
   maxQueue: integer(1),
   maxPayloadBytes: integer(1),
   submitTimeoutMs: millis(1),
-  builtinTasks: flag
+  builtinTasks: flag,
+  eventLog: { ...path, optional: true }
 }
 
 export const optionKeys = Object.keys(optionSpecs) as OptionKey[]

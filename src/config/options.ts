@@ -73,12 +73,15 @@ export interface NodeOptions {
   submitTimeoutMs?: number
   /** Register the built-in task types. Default true: a fresh cluster can run something useful with no code. */
   builtinTasks?: boolean
+  /** Append this node's history (role changes, orders sent, accepted or refused, tasks started and finished) to this JSON-lines file, for the chaos checker. Default none. */
+  eventLog?: string
 }
 
-/** Options after resolution: every field present; only the two secrets may stay unset. */
-export type ResolvedNodeOptions = Required<Omit<NodeOptions, 'httpToken' | 'secretFile'>> & {
+/** Options after resolution: every field present; only the secrets and the event log may stay unset. */
+export type ResolvedNodeOptions = Required<Omit<NodeOptions, 'httpToken' | 'secretFile' | 'eventLog'>> & {
   httpToken: string | undefined
   secretFile: string | undefined
+  eventLog: string | undefined
 }
 
 export type OptionKey = keyof NodeOptions

@@ -20,6 +20,12 @@ export interface LocalClusterOptions {
    * mDNS alone; ONLY inside a private network namespace (it multicasts on every interface).
    */
   discovery?: 'explicit' | 'mdns'
+  /** Extra `start` arguments for node i (0-based), e.g. labels for one node. */
+  nodeArgsFor?: (i: number) => string[]
+  /** Extra environment for node i (0-based), e.g. fault injection. */
+  envFor?: (i: number) => Record<string, string>
+  /** Give every node an event log (history) at `<dir>/node<i>/events.jsonl`. */
+  eventLogs?: boolean
   /** Extra arguments for node itself (e.g. profiling flags). */
   nodeArgs?: string[]
   /**
@@ -55,12 +61,15 @@ export class LocalCluster {
         http,
         ...(lan != null ? { wrap: ['ip', 'netns', 'exec', lan.hostNs(i + 1)], httpToken: HARNESS_TOKEN } : {}),
         ...(o.nodeArgs != null ? { nodeArgs: o.nodeArgs } : {}),
+        ...(o.envFor != null ? { env: o.envFor(i) } : {}),
         args: [
           '--listen', `/ip4/${host}/tcp/${p2pPorts[i]!}`, ...discovery,
           '--http', http, ...(lan != null ? ['--http-token', HARNESS_TOKEN] : []),
           '--data-dir', join(dir, 'data'),
           '--expect', String(o.expect ?? Math.min(3, o.nodes)), '--log-level', o.logLevel ?? 'info',
-          ...(o.args ?? [])
+          ...(o.eventLogs === true ? ['--event-log', join(dir, 'events.jsonl')] : []),
+          ...(o.args ?? []),
+          ...(o.nodeArgsFor?.(i) ?? [])
         ]
       }))
     }

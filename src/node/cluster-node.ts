@@ -32,6 +32,7 @@ import { MembershipDriver, type HeartbeatBody } from './membership-driver.js'
 import { ElectionDriver } from './election-driver.js'
 import { buildStatus, type ClusterStatus } from './status.js'
 import { registerRoutes } from './http-routes.js'
+import { EventLog, noEvents, type EventSink } from '../observability/event-log.js'
 import { VERSION } from '../version.js'
 
 /** How often the state machines are ticked. Well under renewMs so renewals go out on time. */
@@ -55,6 +56,9 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
   private taskChannels?: PeerChannels
   private tasks?: TaskDriver
   private readonly handlers = new Map<string, { fn: TaskHandler, opts: HandlerOptions }>()
+  private history: EventSink = noEvents
+  /** Last lease end recorded in the history (wall clock), so renewals are logged, not every tick. */
+  private recordedLeaseUntil = 0
   private connector?: Connector
   private http?: HttpEndpoint
   private load?: LocalLoad
@@ -110,6 +114,8 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
     this.log = this.log.child({ node: selfId.slice(-8) })
     if (swarmKey == null) this.log.warn('no cluster secret: this is an open cluster that any node on the network can join (see --secret-file)')
 
+    if (o.eventLog != null) this.history = new EventLog(o.eventLog, selfId)
+
     this.load = new LocalLoad({ slots: o.slots, cpus: o.cpus, memoryBytes: o.memoryBytes, resources: o.resources, labels: o.labels })
     this.load.start()
 
@@ -134,8 +140,11 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
       maxQueue: o.maxQueue,
       masterTasks: o.masterTasks,
       policy: toPolicy(o.placement),
-      workers: () => this.workerInfos()
+      workers: () => this.workerInfos(),
+      history: this.history,
+      faultIgnoreLease: process.env.MCP_FAULT_IGNORE_LEASE === '1'
     })
+    if (process.env.MCP_FAULT_IGNORE_LEASE === '1') this.log.warn('FAULT INJECTION: MCP_FAULT_IGNORE_LEASE=1, this node keeps giving orders after its lease expires (chaos testing only)')
     if (o.builtinTasks) for (const [type, fn] of Object.entries(BUILTIN_TASKS)) this.tasks.handle(type, fn)
     for (const [type, h] of this.handlers) this.tasks.handle(type, h.fn, h.opts)
 
@@ -183,6 +192,7 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
     this.gossip.start()
     this.connector.start()
     this.membership.start(this.gossip)
+    this.history.record({ type: 'start', incarnation: this.membership.incarnation })
     this.libp2p.services.pubsub.addEventListener('subscription-change', () => { this.membership?.nudge() })
     this.ticker = setInterval(() => { this.tick() }, TICK_MS)
 
@@ -214,6 +224,7 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
       await sleep(50)
     } finally {
       await this.stopParts()
+      if (this.history instanceof EventLog) this.history.close()
       this.state = 'stopped'
       this.emit('stopped')
       this.log.info('node stopped')
@@ -263,6 +274,7 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
       }
       driver.election.observeClaims(claims, alive, now)
       driver.tick()
+      this.recordLease(now)
     }
     this.tasks?.tick()
   }
@@ -371,9 +383,22 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
     }
   }
 
+  /** History: the master's lease interval in wall-clock time, each time a renewal extends it. */
+  private recordLease (now: number): void {
+    const election = this.electionDriver!.election
+    const epoch = election.orderEpoch(now)
+    if (epoch == null) return
+    const until = Date.now() + (election.status(now).master?.leaseRemainingMs ?? 0)
+    if (until - this.recordedLeaseUntil < 100) return
+    this.recordedLeaseUntil = until
+    this.history.record({ type: 'lease', epoch, leaseUntil: Math.round(until) })
+  }
+
   private onElectionEvents (events: ElectionEvent[]): void {
     let roleChanged = false
     for (const e of events) {
+      if (e.type === 'elected') this.history.record({ type: 'elected', epoch: e.term, leaseUntil: Math.round(Date.now() + e.leaseRemainingMs) })
+      if (e.type === 'lost-lease' || e.type === 'stepped-down') this.history.record({ type: e.type, epoch: e.term })
       this.log.info({ event: e.type, ...e }, `election: ${e.type}`)
       if (e.type === 'elected' || e.type === 'lost-lease' || e.type === 'stepped-down' || e.type === 'new-master' || e.type === 'voters-agreed') roleChanged = true
       this.emit('election', e)

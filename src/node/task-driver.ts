@@ -18,6 +18,7 @@ import type { PlacementPolicy } from '../core/scheduler/policy.js'
 import { decodeTaskFrame, packTaskFrames } from '../wire/tasks.js'
 import type { PeerChannels } from '../net/peer-channels.js'
 import type { Clock } from './clock.js'
+import type { EventSink } from '../observability/event-log.js'
 import { TaskError, type HandlerOptions, type SubmitOptions, type TaskHandler, type TaskResult } from './task-api.js'
 
 export interface TaskDriverOptions {
@@ -33,6 +34,12 @@ export interface TaskDriverOptions {
   policy: PlacementPolicy
   /** The workers the master may place on: alive members and this node. */
   workers: () => WorkerInfo[]
+  history: EventSink
+  /**
+   * Fault injection for chaos tests only: keep acting as master after the lease runs out,
+   * like a master whose clock lies, so that tests can show workers fencing its orders.
+   */
+  faultIgnoreLease?: boolean
 }
 
 interface Waiter { promise: Promise<TaskResult>, resolve: (r: TaskResult) => void }
@@ -161,7 +168,7 @@ export class TaskDriver {
       this.submitter.masterChanged(id, epoch, now)
       this.worker.masterChanged(id, epoch, now)
     }
-    const orderEpoch = e.orderEpoch(now)
+    const orderEpoch = this.leaseEpoch(now)
     if (orderEpoch != null && this.table?.epoch !== orderEpoch) {
       this.table = new TaskTable({
         epoch: orderEpoch,
@@ -175,6 +182,13 @@ export class TaskDriver {
       this.o.log.info({ epoch: this.table.epoch }, 'no longer master: task table dropped')
       this.table = null
     }
+  }
+
+  /** The epoch this node may give orders at now, or null: the lease decides. */
+  private leaseEpoch (now: number): number | null {
+    const epoch = this.o.election.orderEpoch(now)
+    if (epoch == null && this.o.faultIgnoreLease === true && this.table != null) return this.table.epoch
+    return epoch
   }
 
   private deliver (from: NodeId, msgs: TaskMessage[]): void {
@@ -208,7 +222,7 @@ export class TaskDriver {
       const now = this.o.clock.now()
       const out: Outgoing[] = []
       if (this.table != null) {
-        if (this.o.election.orderEpoch(now) !== this.table.epoch) {
+        if (this.leaseEpoch(now) !== this.table.epoch) {
           this.followElection(now) // the lease ran out: drop the table and its unsent orders
         } else {
           const r = this.table.ready()
@@ -226,7 +240,10 @@ export class TaskDriver {
       this.worker.advance()
       for (const a of w.aborts) this.abort(a)
       for (const st of w.starts) this.start(st)
-      for (const e of w.events) this.o.log.info({ ...e }, `worker: ${e.type}`)
+      for (const e of w.events) {
+        this.o.log.info({ ...e }, `worker: ${e.type}`)
+        if (e.type === 'fenced') this.o.history.record({ type: 'order-refused', epoch: e.epoch, from: e.from, reason: e.reason, kind: e.kind })
+      }
       for (const st of settlements) this.settle(st)
       if (out.length === 0) return
       if (!this.send(out)) return
@@ -238,6 +255,7 @@ export class TaskDriver {
   private send (out: Outgoing[]): boolean {
     const byPeer = new Map<NodeId, TaskMessage[]>()
     for (const { to, msg } of out) {
+      this.recordOutgoing(to, msg)
       let list = byPeer.get(to)
       if (list == null) byPeer.set(to, list = [])
       list.push(msg)
@@ -253,8 +271,16 @@ export class TaskDriver {
     return local != null
   }
 
+  private recordOutgoing (to: NodeId, msg: TaskMessage): void {
+    const h = this.o.history
+    if (msg.kind === 'assign') h.record({ type: 'assign-sent', epoch: msg.epoch, to, tasks: msg.tasks.map(t => [t.spec.id, t.attempt]) })
+    else if (msg.kind === 'ack') h.record({ type: 'order-accepted', epoch: msg.epoch, from: to, ids: msg.ids })
+    else if (msg.kind === 'refuse') h.record({ type: 'order-refused', epoch: msg.epoch, from: to, reason: msg.reason, kind: 'assign' })
+  }
+
   private onTableEvent (e: ReturnType<TaskTable['ready']>['events'][number]): void {
     if (e.type === 'placed') this.o.log.debug({ ...e, decision: this.table?.task(e.id)?.attempts.at(-1)?.decision ?? null }, 'placement')
+    else if (e.type === 'worker-lost') this.o.history.record({ type: 'worker-lost', node: e.node, requeued: e.requeued.length })
     else if (e.type === 'duplicate') { this.duplicatesRun++; this.o.log.warn({ ...e }, 'task ran more than once') } else this.o.log.debug({ ...e }, `table: ${e.type}`)
   }
 
@@ -263,9 +289,11 @@ export class TaskDriver {
     const fn = this.handlers.get(spec.type)
     const ac = new AbortController()
     this.running.set(spec.id, ac)
+    this.o.history.record({ type: 'task-start', id: spec.id, attempt, epoch })
     const finish = (outcome: TaskOutcome): void => {
       if (this.running.get(spec.id) !== ac) return // aborted meanwhile: the ledger already settled it
       this.running.delete(spec.id)
+      this.o.history.record({ type: 'task-end', id: spec.id, attempt, ok: outcome.ok, ...(outcome.ok ? {} : { code: outcome.error.code }) })
       this.worker.finished(spec.id, outcome, this.o.clock.now())
       this.scheduleFlush()
     }

@@ -189,11 +189,10 @@ describe('campaigns', () => {
     a.tick(0)
     const r = take(a)
     const req = requestIn(r, 'b')
-    const refusal = (from: NodeId): LeaseResponse =>
-      ({ kind: 'lease-response', term: req.term, reqId: req.reqId, granted: false, promisedTerm: 0, holder: 'x', remainingMs: 400 })
-    a.step('b', refusal('b'), 1)
+    const refusal: LeaseResponse = { kind: 'lease-response', term: req.term, reqId: req.reqId, granted: false, promisedTerm: 0, holder: 'x', remainingMs: 400 }
+    a.step('b', refusal, 1)
     assert.deepEqual(types(take(a).events), [])
-    a.step('c', refusal('c'), 2)
+    a.step('c', refusal, 2)
     const out = take(a)
     const failed = out.events.find(e => e.type === 'campaign-failed')
     assert.ok(failed !== undefined && failed.type === 'campaign-failed')
