@@ -271,8 +271,9 @@ export class Election {
     const granted = voters !== null && voters.includes(this.self) && voters.includes(req.candidate) &&
       t >= this.quarantineUntil && mayGrant(this.promise, req.term, req.candidate, t)
     if (granted) {
+      // A renewal changes only the expiry, which is never persisted: no write for it.
+      if (this.promise.term !== req.term || this.promise.holder !== req.candidate) this.dirty = true
       this.promise = { term: req.term, holder: req.candidate, expiresAt: t + this.params.leaseMs }
-      this.dirty = true
     }
     const promiseLeft = this.promise.holder === null ? 0 : this.promise.expiresAt - t
     return {
