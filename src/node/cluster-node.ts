@@ -14,6 +14,7 @@ import { HeartbeatGossip } from '../net/gossip.js'
 import { PeerChannels } from '../net/peer-channels.js'
 import { Connector } from '../net/connector.js'
 import { ELECTION_PROTOCOL, TASKS_PROTOCOL, heartbeatTopic } from '../net/protocols.js'
+import { serveEcho } from '../net/echo.js'
 import { MAX_ELECTION_FRAME_BYTES } from '../wire/election.js'
 import { MAX_TASK_FRAME_BYTES } from '../wire/tasks.js'
 import { createPolicy, customPolicy, type PlacementPolicy } from '../core/scheduler/policy.js'
@@ -85,6 +86,9 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
     return a == null ? undefined : `http://${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}`
   }
 
+  /** The libp2p node (for advanced embedding, benchmarks and diagnostics); undefined until started. */
+  get p2p (): ClusterLibp2p | undefined { return this.libp2p }
+
   get multiaddrs (): string[] {
     return this.libp2p?.getMultiaddrs().map(String) ?? []
   }
@@ -142,7 +146,8 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
       policy: toPolicy(o.placement),
       workers: () => this.workerInfos(),
       history: this.history,
-      faultIgnoreLease: process.env.MCP_FAULT_IGNORE_LEASE === '1'
+      faultIgnoreLease: process.env.MCP_FAULT_IGNORE_LEASE === '1',
+      afterOrderCheck: () => { this.electionDriver?.flush() }
     })
     if (process.env.MCP_FAULT_IGNORE_LEASE === '1') this.log.warn('FAULT INJECTION: MCP_FAULT_IGNORE_LEASE=1, this node keeps giving orders after its lease expires (chaos testing only)')
     if (o.builtinTasks) for (const [type, fn] of Object.entries(BUILTIN_TASKS)) this.tasks.handle(type, fn)
@@ -189,6 +194,7 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
     }
     await this.electionChannels.start()
     await this.taskChannels.start()
+    await serveEcho(this.libp2p)
     this.gossip.start()
     this.connector.start()
     this.membership.start(this.gossip)
@@ -400,7 +406,7 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
       if (e.type === 'elected') this.history.record({ type: 'elected', epoch: e.term, leaseUntil: Math.round(Date.now() + e.leaseRemainingMs) })
       if (e.type === 'lost-lease' || e.type === 'stepped-down') this.history.record({ type: e.type, epoch: e.term })
       this.log.info({ event: e.type, ...e }, `election: ${e.type}`)
-      if (e.type === 'elected' || e.type === 'lost-lease' || e.type === 'stepped-down' || e.type === 'new-master' || e.type === 'voters-agreed') roleChanged = true
+      if (e.type === 'elected' || e.type === 'epoch-raised' || e.type === 'lost-lease' || e.type === 'stepped-down' || e.type === 'new-master' || e.type === 'voters-agreed') roleChanged = true
       this.emit('election', e)
     }
     // Tell everyone at once rather than at the next heartbeat.

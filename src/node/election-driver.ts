@@ -95,9 +95,12 @@ export function loadElectionState (dataDir: string): PersistedElectionState | un
   } catch {
     throw new Error(`election state ${path} is corrupt (not JSON); if this node's data dir was damaged, move it away and the node will rejoin as a new worker`)
   }
-  const termsOk = Number.isSafeInteger(value?.promisedTerm) && Number.isSafeInteger(value?.highestTerm)
+  const termsOk = Number.isSafeInteger(value?.promisedTerm) && Number.isSafeInteger(value?.highestTerm) &&
+    (value?.masterEpoch === undefined || Number.isSafeInteger(value.masterEpoch))
+  const idsOk = (value?.holder === null || typeof value?.holder === 'string') &&
+    (value?.master === undefined || value.master === null || typeof value.master === 'string')
   const votersOk = value?.voters === null || (Array.isArray(value?.voters) && value.voters.every((v: unknown) => typeof v === 'string'))
-  if (!termsOk || !votersOk) {
+  if (!termsOk || !idsOk || !votersOk) {
     throw new Error(`election state ${path} is not an mcp-cluster election state; move it away to start afresh`)
   }
   return value as PersistedElectionState

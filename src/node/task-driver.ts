@@ -40,6 +40,8 @@ export interface TaskDriverOptions {
    * like a master whose clock lies, so that tests can show workers fencing its orders.
    */
   faultIgnoreLease?: boolean
+  /** Called after orders were checked against the fencing guard, so its epoch is persisted at once. */
+  afterOrderCheck?: () => void
 }
 
 interface Waiter { promise: Promise<TaskResult>, resolve: (r: TaskResult) => void }
@@ -195,6 +197,7 @@ export class TaskDriver {
     const now = this.o.clock.now()
     this.submitter.receive(from, msgs, now)
     this.worker.receive(from, msgs, now)
+    if (msgs.some(m => m.kind === 'assign' || m.kind === 'abort' || m.kind === 'sync')) this.o.afterOrderCheck?.()
     if (this.table != null) {
       this.table.receive(from, msgs, now)
     } else {

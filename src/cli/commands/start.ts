@@ -23,6 +23,12 @@ export function startCommand (): Command {
     }
     process.on('SIGINT', () => { shutdown('SIGINT') })
     process.on('SIGTERM', () => { shutdown('SIGTERM') })
+    // Harness-started nodes (demo, tests, chaos) must not outlive the harness, even when it is
+    // killed: it sets this, and the node stops once it has been re-parented.
+    if (process.env.MCP_EXIT_WITH_PARENT === '1') {
+      const parent = process.ppid
+      setInterval(() => { if (process.ppid !== parent) shutdown('parent exited') }, 1000).unref()
+    }
   })
   return cmd
 }
