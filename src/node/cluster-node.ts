@@ -3,6 +3,7 @@
 // membership view, the election and the scheduler do.
 import '../polyfill.js'
 import { EventEmitter } from 'node:events'
+import { peerIdFromString } from '@libp2p/peer-id'
 import { mkdir, readFile } from 'node:fs/promises'
 import type { Logger } from 'pino'
 import type { ResolvedNodeOptions } from '../config/options.js'
@@ -18,7 +19,7 @@ import { serveEcho } from '../net/echo.js'
 import { MAX_ELECTION_FRAME_BYTES } from '../wire/election.js'
 import { MAX_TASK_FRAME_BYTES } from '../wire/tasks.js'
 import { createPolicy, customPolicy, type PlacementPolicy } from '../core/scheduler/policy.js'
-import type { WorkerInfo } from '../core/tasks/table-types.js'
+import type { TaskState, TaskSummary, WorkerInfo } from '../core/tasks/table-types.js'
 import type { JsonValue } from '../core/tasks/types.js'
 import { TaskDriver } from './task-driver.js'
 import { TaskError, type HandlerOptions, type SubmitOptions, type TaskHandler, type TaskResult } from './task-api.js'
@@ -144,7 +145,7 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
       maxQueue: o.maxQueue,
       masterTasks: o.masterTasks,
       policy: toPolicy(o.placement),
-      workers: () => this.workerInfos(),
+      workers: (connectedOnly) => this.workerInfos(connectedOnly),
       history: this.history,
       faultIgnoreLease: process.env.MCP_FAULT_IGNORE_LEASE === '1',
       afterOrderCheck: () => { this.electionDriver?.flush() }
@@ -217,15 +218,17 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
     this.state = 'stopping'
     try {
       const driver = this.electionDriver
+      const peers = this.alivePeers()
       if (driver != null) {
         driver.election.stepDown(this.clock.now())
         driver.flush()
-        await Promise.race([
-          Promise.all(this.alivePeers().map(async (p) => { await this.electionChannels?.flushed(p) })),
-          sleep(300)
-        ])
       }
+      // Goodbye right away: the new master then waits for no report from this node.
       await this.membership?.leave()
+      await Promise.race([
+        Promise.all(peers.map(async (p) => { await this.electionChannels?.flushed(p) })),
+        sleep(300)
+      ])
       // Give gossipsub a moment to put the goodbye on the wire before connections close.
       await sleep(50)
     } finally {
@@ -348,13 +351,19 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
     return { table: this.tasks.tableSnapshot(), worker: this.tasks.workerSnapshot() }
   }
 
-  private workerInfos (): WorkerInfo[] {
+  /** The tasks in the master's table, latest `limit` (default 1000); null unless this node is the master. */
+  listTasks (filter?: TaskState, limit?: number): TaskSummary[] | null {
+    return this.tasks?.listTasks(filter, limit) ?? null
+  }
+
+  private workerInfos (connectedOnly = false): WorkerInfo[] {
     const now = this.clock.now()
     const self = this.heartbeatBody()
     const masterId = this.electionDriver?.election.status(now).master?.id
     const infos: WorkerInfo[] = [{ id: this.id, capacity: self.capacity as WorkerInfo['capacity'], load: self.load, handlers: [...self.handlers], isMaster: masterId === this.id }]
     for (const m of this.membership?.view.members() ?? []) {
       if (m.state !== 'alive') continue
+      if (connectedOnly && this.libp2p != null && this.libp2p.getConnections(peerIdFromString(m.id)).length === 0) continue
       const hb = m.heartbeat
       infos.push({ id: m.id, capacity: hb.capacity as WorkerInfo['capacity'], load: hb.load, handlers: [...hb.handlers], isMaster: masterId === m.id })
     }

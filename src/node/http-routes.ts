@@ -5,6 +5,18 @@ import { HttpError, type HttpEndpoint } from '../observability/http.js'
 import type { ClusterNode } from './cluster-node.js'
 import { TaskError, type SubmitOptions } from './task-api.js'
 import type { JsonValue } from '../core/tasks/types.js'
+import { TASK_STATES, type TableSnapshot, type TaskState, type TaskSummary } from '../core/tasks/table-types.js'
+import type { WorkerSnapshot } from '../core/tasks/worker.js'
+
+/** `GET /tasks`: the master's table and task list (null elsewhere), and this node's worker state. */
+export interface TasksAnswer {
+  table: TableSnapshot | null
+  worker: WorkerSnapshot
+  /** The latest `limit` tasks (default 1000, at most 10,000) in submission order, in `state` if asked. */
+  tasks: TaskSummary[] | null
+}
+
+const MAX_LIST_LIMIT = 10_000
 
 const submitBody = z.object({
   type: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'type must be 1-64 characters of A-Z a-z 0-9 _ . : -'),
@@ -25,6 +37,20 @@ function parse<T> (schema: z.ZodType<T>, body: unknown): T {
   if (r.success) return r.data
   const issues = r.error.issues.map(i => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')
   throw new HttpError(400, `invalid request: ${issues}`)
+}
+
+function stateQuery (value: string | null): TaskState | undefined {
+  if (value === null) return undefined
+  const state = TASK_STATES.find(s => s === value)
+  if (state === undefined) throw new HttpError(400, `state must be one of ${TASK_STATES.join(', ')}; got "${value}"`)
+  return state
+}
+
+function limitQuery (value: string | null): number | undefined {
+  if (value === null) return undefined
+  const n = Number(value)
+  if (!/^\d+$/.test(value) || n < 1 || n > MAX_LIST_LIMIT) throw new HttpError(400, `limit must be an integer from 1 to ${MAX_LIST_LIMIT}; got "${value}"`)
+  return n
 }
 
 export function registerRoutes (http: HttpEndpoint, node: ClusterNode): void {
@@ -52,5 +78,12 @@ export function registerRoutes (http: HttpEndpoint, node: ClusterNode): void {
     return { json: { id: req.params.id, ...t } }
   })
 
-  http.route('GET', '/tasks', () => ({ json: node.taskStats() ?? {} }))
+  http.route('GET', '/tasks', (req) => {
+    const filter = stateQuery(req.query.get('state'))
+    const limit = limitQuery(req.query.get('limit'))
+    const stats = node.taskStats()
+    if (stats === undefined) throw new HttpError(503, 'the node is not running')
+    const answer: TasksAnswer = { ...stats, tasks: node.listTasks(filter, limit) }
+    return { json: answer }
+  })
 }

@@ -12,7 +12,7 @@ import { WorkerLedger, type AbortCommand, type StartCommand } from '../core/task
 import { TaskTable } from '../core/tasks/table.js'
 import { createScheduler } from '../core/tasks/scheduler-port.js'
 import type { Outgoing, TaskMessage } from '../core/tasks/messages.js'
-import type { TaskView, WorkerInfo, TableSnapshot } from '../core/tasks/table-types.js'
+import type { TaskView, WorkerInfo, TableSnapshot, TaskState, TaskSummary } from '../core/tasks/table-types.js'
 import type { JsonValue, TaskOutcome, TaskSpec } from '../core/tasks/types.js'
 import type { PlacementPolicy } from '../core/scheduler/policy.js'
 import { decodeTaskFrame, packTaskFrames } from '../wire/tasks.js'
@@ -32,8 +32,13 @@ export interface TaskDriverOptions {
   maxQueue: number
   masterTasks: boolean
   policy: PlacementPolicy
-  /** The workers the master may place on: alive members and this node. */
-  workers: () => WorkerInfo[]
+  /**
+   * The workers the master may place on: alive members and this node. With `connectedOnly`,
+   * only those with a live connection: a new master waits for reports only from workers that
+   * can answer now (a crashed master's connections close at once, while membership still
+   * calls it alive until deadMs).
+   */
+  workers: (connectedOnly?: boolean) => WorkerInfo[]
   history: EventSink
   /**
    * Fault injection for chaos tests only: keep acting as master after the lease runs out,
@@ -120,6 +125,8 @@ export class TaskDriver {
   }
 
   tableSnapshot (): TableSnapshot | null { return this.table?.snapshot() ?? null }
+  /** The master's task list (see TaskTable.list); null on a node that is not the master. */
+  listTasks (filter?: TaskState, limit?: number): TaskSummary[] | null { return this.table?.list(filter, limit) ?? null }
   workerSnapshot (): ReturnType<WorkerLedger['snapshot']> { return this.worker.snapshot() }
 
   readonly onFrame = (from: string, frame: Uint8Array): void => {
@@ -175,7 +182,7 @@ export class TaskDriver {
       this.table = new TaskTable({
         epoch: orderEpoch,
         now,
-        workers: this.o.workers(),
+        workers: this.o.workers(true),
         scheduler: createScheduler({ policy: this.o.policy, allowMasterTasks: this.o.masterTasks, maxQueue: this.o.maxQueue }),
         params: { maxLive: this.o.maxQueue }
       })

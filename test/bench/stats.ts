@@ -24,3 +24,9 @@ export function formatSummary (s: Summary, unit: string): string {
   const f = (x: number): string => x >= 100 ? x.toFixed(0) : x.toFixed(1)
   return `median ${f(s.median)} ${unit}, p99 ${f(s.p99)} ${unit}, max ${f(s.max)} ${unit}, min ${f(s.min)} ${unit} (n=${s.n})`
 }
+
+/** A compact cell for tables: the median with the range of the runs around it. */
+export function formatSpread (s: Summary, unit: string): string {
+  const f = (x: number): string => x >= 100 ? x.toFixed(0) : x.toFixed(2)
+  return `${f(s.median)} ${unit} (${f(s.min)}-${f(s.max)})`
+}

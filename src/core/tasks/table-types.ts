@@ -164,6 +164,17 @@ export interface TaskView {
   result: ResultMessage | null
 }
 
+/** One task in a listing, for `GET /tasks` and `mcp-cluster tasks`. */
+export interface TaskSummary {
+  id: TaskId
+  state: TaskState
+  type: string | null
+  /** Attempts so far, a previous master's included. */
+  attempts: number
+  /** Where the live attempt runs, else the node whose attempt settled it; null if neither. */
+  node: NodeId | null
+}
+
 /** The table as a whole, for /status and metrics. */
 export interface TableSnapshot {
   epoch: Epoch

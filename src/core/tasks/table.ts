@@ -15,7 +15,7 @@ import { chunkBySize, jsonBytes, MESSAGE_MAX_ITEMS } from './size.js'
 import {
   defaultTableParams, TASK_STATES, zeroCounters,
   type AttemptOutcome, type AttemptRecord, type TableCounters, type TableEvent, type TableParams,
-  type TableReady, type TableSnapshot, type TaskRecord, type TaskState, type TaskView, type WorkerInfo
+  type TableReady, type TableSnapshot, type TaskRecord, type TaskState, type TaskSummary, type TaskView, type WorkerInfo
 } from './table-types.js'
 
 export interface TaskTableInit {
@@ -163,6 +163,19 @@ export class TaskTable {
   task (id: TaskId): TaskView | undefined {
     const rec = this.records.get(id)
     return rec === undefined ? undefined : taskView(rec)
+  }
+
+  /** The `limit` most recently submitted tasks (oldest first), only those in state `filter` if given. */
+  list (filter?: TaskState, limit = 1000): TaskSummary[] {
+    const matching: TaskRecord[] = []
+    for (const rec of this.records.values()) if (filter === undefined || rec.state === filter) matching.push(rec)
+    return matching.slice(Math.max(0, matching.length - limit)).map(rec => ({
+      id: rec.id,
+      state: rec.state,
+      type: rec.spec?.type ?? null,
+      attempts: rec.lastAttempt,
+      node: rec.current?.node ?? rec.result?.node ?? null
+    }))
   }
 
   // ---- inputs
