@@ -7,6 +7,8 @@ import { startCommand } from './commands/start.js'
 import { statusCommand } from './commands/status.js'
 import { demoCommand } from './commands/demo.js'
 import { secretCommand } from './commands/secret.js'
+import { submitCommand } from './commands/submit.js'
+import { tasksCommand } from './commands/tasks.js'
 
 const program = new Command()
   .name('mcp-cluster')
@@ -18,6 +20,8 @@ program.addCommand(startCommand())
 program.addCommand(statusCommand())
 program.addCommand(demoCommand())
 program.addCommand(secretCommand())
+program.addCommand(submitCommand())
+program.addCommand(tasksCommand())
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`mcp-cluster: ${err instanceof Error ? err.message : String(err)}\n`)

@@ -24,6 +24,7 @@ interface Target {
 
 export interface ConnectorOptions {
   explicitPeers: string[]
+  /** How often unconnected peers are checked; also the first back-off after a failed dial (then doubling). */
   redialMs: number
   maxBackoffMs: number
   log: Logger
@@ -81,6 +82,7 @@ export class Connector {
 
   private readonly onConnect = (evt: CustomEvent<PeerId>): void => {
     const key = evt.detail.toString()
+    this.opts.log.debug({ peer: key }, 'connected')
     this.remember(evt.detail)
     const t = this.targets.get(key)
     if (t != null) { t.failures = 0; t.nextAttempt = 0 }

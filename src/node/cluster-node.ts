@@ -184,7 +184,7 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
       log: this.log.child({ component: 'task-stream' })
     })
     this.tasks.attach(this.taskChannels)
-    this.connector = new Connector(this.libp2p, { explicitPeers: o.peers, redialMs: 1000, maxBackoffMs: 30_000, log: this.log.child({ component: 'connector' }) })
+    this.connector = new Connector(this.libp2p, { explicitPeers: o.peers, redialMs: 250, maxBackoffMs: 30_000, log: this.log.child({ component: 'connector' }) })
 
     try {
       await this.libp2p.start()
@@ -200,7 +200,10 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
     this.connector.start()
     this.membership.start(this.gossip)
     this.history.record({ type: 'start', incarnation: this.membership.incarnation })
-    this.libp2p.services.pubsub.addEventListener('subscription-change', () => { this.membership?.nudge() })
+    this.libp2p.services.pubsub.addEventListener('subscription-change', (e) => {
+      this.log.debug({ peer: e.detail.peerId.toString().slice(-8) }, 'peer subscribed')
+      this.membership?.nudge()
+    })
     this.ticker = setInterval(() => { this.tick() }, TICK_MS)
 
     if (o.http !== 'off') {
