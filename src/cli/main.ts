@@ -1,5 +1,7 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=4
 // The mcp-cluster command line: a thin shell over the library.
+// The shebang caps V8's young generation at 4 MiB per semi-space (default 16): an idle node
+// then needs ~15 MB less memory, for a little more frequent minor GC under load.
 import '../polyfill.js'
 import { Command } from 'commander'
 import { VERSION } from '../version.js'

@@ -49,7 +49,8 @@ export class NodeProcess {
   get alive (): boolean { return this.child != null && this.child.exitCode == null && this.child.signalCode == null }
 
   start (): void {
-    const argv = [...(this.spec.wrap ?? []), process.execPath, ...(this.spec.nodeArgs ?? []), CLI_PATH, 'start', ...this.spec.args]
+    // Same V8 flag as the CLI's shebang, since the harness runs node directly.
+    const argv = [...(this.spec.wrap ?? []), process.execPath, '--max-semi-space-size=4', ...(this.spec.nodeArgs ?? []), CLI_PATH, 'start', ...this.spec.args]
     const log = createWriteStream(this.logFile, { flags: 'a' })
     const child = spawn(argv[0]!, argv.slice(1), {
       stdio: ['ignore', 'pipe', 'pipe'],

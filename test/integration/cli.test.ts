@@ -1,4 +1,5 @@
-// The `submit` and `tasks` commands as a user runs them: the compiled CLI, as a child process,
+// The `submit` and `tasks` commands as a user runs them: the CLI as a child process (the same
+// program the harness runs nodes with: the bundle once built, else the compiled main.js),
 // against the HTTP endpoint of a real 3-node cluster on 127.0.0.1.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
