@@ -26,6 +26,8 @@ export type ClusterLibp2p = Libp2p<{ pubsub: GossipSub, identify: unknown, ping:
 
 export async function createClusterLibp2p (opts: ClusterLibp2pOptions): Promise<ClusterLibp2p> {
   const node = await createLibp2p({
+    // The node starts libp2p itself, after wiring its handlers, and reports listen errors.
+    start: false,
     privateKey: opts.privateKey,
     addresses: { listen: opts.listen },
     transports: [tcp()],
