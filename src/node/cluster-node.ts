@@ -320,22 +320,28 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
 
   /** Submit many; yields each result as it finishes (in completion order). */
   async * submitMany (items: Iterable<{ type: string, payload: JsonValue, options?: SubmitOptions }>, concurrency = 256): AsyncGenerator<TaskResult> {
-    const inFlight = new Map<number, Promise<[number, TaskResult]>>()
-    let n = 0
+    // Finished results queue up here; the generator waits for one only when none is ready.
+    const ready: TaskResult[] = []
+    let wake: (() => void) | null = null
+    let inFlight = 0
+    const launch = (item: { type: string, payload: JsonValue, options?: SubmitOptions }): void => {
+      inFlight++
+      void this.run(item.type, item.payload, item.options ?? {}).then((r) => {
+        inFlight--
+        ready.push(r)
+        wake?.()
+      })
+    }
+    const next = async (): Promise<TaskResult> => {
+      while (ready.length === 0) await new Promise<void>((resolve) => { wake = resolve })
+      wake = null
+      return ready.shift()!
+    }
     for (const item of items) {
-      const k = n++
-      inFlight.set(k, this.run(item.type, item.payload, item.options ?? {}).then(r => [k, r]))
-      if (inFlight.size >= concurrency) {
-        const [done, r] = await Promise.race(inFlight.values())
-        inFlight.delete(done)
-        yield r
-      }
+      launch(item)
+      if (inFlight >= concurrency) yield await next()
     }
-    while (inFlight.size > 0) {
-      const [done, r] = await Promise.race(inFlight.values())
-      inFlight.delete(done)
-      yield r
-    }
+    while (inFlight > 0 || ready.length > 0) yield await next()
   }
 
   /** Cancel a task this node submitted. Returns false if it is unknown or already finished. */
