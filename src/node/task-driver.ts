@@ -170,7 +170,9 @@ export class TaskDriver {
     const e = this.o.election
     const status = e.status(now)
     const m = status.master
-    const id = m?.id ?? null
+    // A master seen again after its lease briefly lapsed in our view (a late announcement on a
+    // busy machine) is not news: only a different master or epoch makes the ledgers re-send.
+    const id = m?.id ?? this.knownMaster.id
     const epoch = m?.epoch ?? this.knownMaster.epoch
     if (id !== this.knownMaster.id || epoch !== this.knownMaster.epoch) {
       this.knownMaster = { id, epoch }

@@ -48,7 +48,8 @@ export function encodeTaskFrame (msgs: readonly TaskMessage[]): Uint8Array {
 }
 
 /**
- * Packs messages, in order, into as few frames as fit within maxBytes each. A message too large
+ * Packs messages, in order, into as few frames as fit within maxBytes and MAX_MESSAGES_PER_FRAME
+ * each (the decoder rejects a frame with more, losing all of it). A message too large
  * for any frame on its own is returned in `oversized` instead (the state machines size their
  * messages so that this does not happen).
  */
@@ -80,7 +81,7 @@ export function packTaskFrames (msgs: readonly TaskMessage[], maxBytes = MAX_TAS
       oversized.push(msg)
       continue
     }
-    if (size + bytes.length + 1 > maxBytes) flush()
+    if (size + bytes.length + 1 > maxBytes || parts.length >= MAX_MESSAGES_PER_FRAME) flush()
     size += bytes.length + (parts.length > 0 ? 1 : 0)
     parts.push(bytes)
   }

@@ -8,7 +8,7 @@
 import '../../src/polyfill.js'
 import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { availableParallelism, cpus, loadavg, release, tmpdir } from 'node:os'
+import { availableParallelism, cpus, loadavg, release, tmpdir, type } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { isDeepStrictEqual } from 'node:util'
@@ -22,7 +22,7 @@ import type { ClusterNode } from '../../src/node/cluster-node.js'
 import type { JsonValue, TaskResult } from '../../src/node/task-api.js'
 import { ECHO_PROTOCOL } from '../../src/net/echo.js'
 import { LocalCluster } from '../../src/harness/local-cluster.js'
-import { waitFor, type NodeProcess } from '../../src/harness/node-process.js'
+import { CLI_PATH, waitFor, type NodeProcess } from '../../src/harness/node-process.js'
 import { summarize, formatSpread, type Summary } from './stats.js'
 
 const TASKS = Number(process.env.BENCH_TASKS ?? 20_000)
@@ -30,9 +30,9 @@ const SEQUENTIAL = Number(process.env.BENCH_SEQUENTIAL ?? 2_000)
 const WINDOW = 256
 const RUNS = 3
 const WARMUP = 1_000
-/** Nothing completing for this long is a hang: reported as one, not waited out. Above the
- * master's own deadline for a lost attempt (timeoutMs 30 s + 2 s grace), so a recovered loss
- * shows up as a slow outlier instead. */
+/** Nothing succeeding for this long ends the run with an error instead of waiting it out.
+ * Above the master's own deadline for a lost attempt (timeoutMs 30 s + 2 s grace), so a
+ * recovered loss shows up as a slow outlier instead. */
 const STALL_MS = 60_000
 const MAX_HANDOVERS = 5
 const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100
@@ -133,16 +133,19 @@ function cpuMeter (b: Bench): () => CpuUse {
   }
 }
 
-/** Fails `work` when its completed count stops moving for STALL_MS. */
-async function guarded<T> (what: string, completed: () => number, work: Promise<T>): Promise<T> {
+/**
+ * Fails `work` when its success count stops moving for STALL_MS. Counting failures as progress
+ * would let a dead cluster drag on for hours: each task fails alone, after the submit timeout.
+ */
+async function guarded<T> (what: string, succeeded: () => number, work: Promise<T>): Promise<T> {
   let seen = -1
   let since = performance.now()
   let timer: NodeJS.Timeout | undefined
   const stalled = new Promise<never>((_resolve, reject) => {
     timer = setInterval(() => {
-      const now = completed()
+      const now = succeeded()
       if (now !== seen) { seen = now; since = performance.now(); return }
-      if (performance.now() - since > STALL_MS) reject(new Error(`${what}: stuck after ${now} completed, nothing finished for ${STALL_MS / 1000} s`))
+      if (performance.now() - since > STALL_MS) reject(new Error(`${what}: nothing succeeded for ${STALL_MS / 1000} s (${now} before that)`))
     }, 1000)
   })
   try {
@@ -193,25 +196,26 @@ class Tally {
 /** (a) TASKS echo tasks through submitMany with WINDOW in flight. */
 async function taskThroughput (b: Bench, tally: Tally, n: number): Promise<{ perSecond: number, cpu: CpuUse }> {
   const items = function * (): Generator<{ type: string, payload: JsonValue }> {
-    for (let i = 0; i < n; i++) yield { type: 'echo', payload: payloadOf(i) }
+    for (let i = 0; i < n; i++) {
+      tally.submitted++
+      yield { type: 'echo', payload: payloadOf(i) }
+    }
   }
   const seen = new Uint8Array(n)
-  let done = 0
-  tally.submitted += n
   const meter = cpuMeter(b)
   const t0 = performance.now()
-  await guarded('task throughput', () => done, (async () => {
-    for await (const r of b.clientNode.submitMany(items(), WINDOW)) {
-      tally.count(r, null, seen)
-      done++
-    }
+  await guarded('task throughput', () => tally.ok, (async () => {
+    for await (const r of b.clientNode.submitMany(items(), WINDOW)) tally.count(r, null, seen)
   })())
   const seconds = (performance.now() - t0) / 1000
   return { perSecond: n / seconds, cpu: meter() }
 }
 
-/** `n` requests with `window` in flight (a closed loop); returns req/s and each request's latency. */
-async function closedLoop (what: string, n: number, window: number, request: (i: number) => Promise<void>): Promise<{ perSecond: number, latencyMs: number[] }> {
+/**
+ * `n` requests with `window` in flight (a closed loop); returns req/s and each request's latency.
+ * `succeeded` counts what the stall guard sees as progress (default: every request that returned).
+ */
+async function closedLoop (what: string, n: number, window: number, request: (i: number) => Promise<void>, succeeded?: () => number): Promise<{ perSecond: number, latencyMs: number[] }> {
   const latencyMs: number[] = []
   let next = 0
   const lane = async (): Promise<void> => {
@@ -223,7 +227,7 @@ async function closedLoop (what: string, n: number, window: number, request: (i:
     }
   }
   const t0 = performance.now()
-  await guarded(what, () => latencyMs.length, Promise.all(Array.from({ length: window }, lane)))
+  await guarded(what, succeeded ?? (() => latencyMs.length), Promise.all(Array.from({ length: window }, lane)))
   return { perSecond: n / ((performance.now() - t0) / 1000), latencyMs }
 }
 
@@ -264,7 +268,7 @@ class EchoStream {
 }
 
 function machine (): string {
-  return `${availableParallelism()} cores (${cpus()[0]?.model ?? 'unknown cpu'}), Node ${process.version}, Linux ${release()}`
+  return `${availableParallelism()} cores (${cpus()[0]?.model ?? 'unknown cpu'}), Node ${process.version}, ${type()} ${release()}`
 }
 
 const ratio = (a: number, b: number): number => Math.round(100 * a / b) / 100
@@ -277,15 +281,18 @@ async function measure (b: Bench, report: Record<string, unknown>): Promise<void
   const names = new Map([[masterId, 'master'], [workerId, 'worker'], [b.clientNode.id, 'client']])
   const tally = new Tally(names)
   report.tasks = tally
-  report.setup = { master: masterId, worker: workerId, client: b.clientNode.id, clientHandovers: b.handovers, payloadBytes: frameOf(0).length, window: WINDOW, tasks: TASKS, sequential: SEQUENTIAL }
+  report.setup = { master: masterId, worker: workerId, client: b.clientNode.id, clientHandovers: b.handovers, payloadBytes: frameOf(0).length, window: WINDOW, tasks: TASKS, sequential: SEQUENTIAL, nodeProgram: CLI_PATH }
   process.stderr.write(`cluster: master ${masterId.slice(-8)} (pid ${b.master!.pid!}), worker ${workerId.slice(-8)} (pid ${b.worker!.pid!}), embedded client ${b.clientNode.id.slice(-8)} with slots 0; ` +
-    `the client won the election ${b.handovers} time(s), each time restarted to hand the lease to a process\n`)
+    `the client won the election ${b.handovers} time(s), each time restarted to hand the lease to a process; node processes run ${CLI_PATH}\n`)
 
   const echo = await EchoStream.open(b.clientNode, masterId)
   try {
     process.stderr.write(`warm-up: ${WARMUP} tasks and ${WARMUP} bare requests (not counted)\n`)
-    await taskThroughput(b, new Tally(names), WARMUP)
+    const warmUp = new Tally(names)
+    report.warmUpTasks = warmUp
+    await taskThroughput(b, warmUp, WARMUP)
     await closedLoop('bare warm-up', WARMUP, WINDOW, async i => { await echo.request(i) })
+    process.stderr.write(`warm-up tasks: ${warmUp.ok} ok, failed ${JSON.stringify(warmUp.failed)}\n`)
 
     const taskRates: number[] = []
     const bareRates: number[] = []
@@ -309,7 +316,7 @@ async function measure (b: Bench, report: Record<string, unknown>): Promise<void
     const seqTask = await closedLoop('sequential tasks', SEQUENTIAL, 1, async i => {
       tally.submitted++
       tally.count(await b.clientNode.run('echo', payloadOf(i)), payloadOf(i))
-    })
+    }, () => tally.ok)
     const seqBare = await closedLoop('sequential bare requests', SEQUENTIAL, 1, async i => { await echo.request(i) })
     const latency = { task: summarize(seqTask.latencyMs), bare: summarize(seqBare.latencyMs) }
     report.latency = { ms: latency, ratio: { median: ratio(latency.task.median, latency.bare.median), p99: ratio(latency.task.p99, latency.bare.p99), max: ratio(latency.task.max, latency.bare.max) } }
@@ -325,7 +332,7 @@ function printTable (tp: { task: Summary, bare: Summary }, lat: { task: Summary,
   const x = (a: number, b: number): string => (a / b).toFixed(2)
   const use = (runs: CpuUse[], k: keyof CpuUse): string => `${summarize(runs.map(c => c[k])).median}%`
   process.stderr.write('\n' +
-    row('', 'task: client->master->worker', '(c) bare stream, to master', 'task/bare') +
+    row('', 'task, submitted to the master', '(c) bare stream, to master', 'task/bare') +
     row(`(a) ${TASKS} echo, ${WINDOW} in flight`, formatSpread(tp.task, '/s'), formatSpread(tp.bare, '/s'), x(tp.task.median, tp.bare.median)) +
     row('    CPU (% of one core): master', use(cpu.task, 'master'), use(cpu.bare, 'master')) +
     row('                         worker', use(cpu.task, 'worker'), use(cpu.bare, 'worker')) +
@@ -340,8 +347,11 @@ function printTable (tp: { task: Summary, bare: Summary }, lat: { task: Summary,
 }
 
 const bench = new Bench()
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(sig, () => { void bench.stop().finally(() => process.exit(130)) })
+for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  process.once(sig, () => {
+    process.stderr.write(`bench:tasks interrupted by ${sig}: stopping the nodes and removing ${bench.root}\n`)
+    void bench.stop().finally(() => process.exit(code))
+  })
 }
 // Other processes on the machine take CPU from the nodes: the load average says how much.
 const loadAtStart = loadavg()[0]!
@@ -354,11 +364,13 @@ try {
   process.stderr.write(`bench:tasks FAILED: ${String(report.error)}\n`)
   process.exitCode = 1
 } finally {
+  // Freeze the counts first: stopping the client settles whatever is in flight as node-stopped.
+  for (const [key, value] of Object.entries(report)) if (value instanceof Tally) report[key] = value.toJSON()
   await bench.stop()
 }
 const loadAtEnd = loadavg()[0]!
 process.stderr.write(`load average (1 min) at end ${loadAtEnd.toFixed(2)}\n`)
 report.machine = { cores: availableParallelism(), cpu: cpus()[0]?.model, node: process.version, loadAvg1: { start: loadAtStart, end: loadAtEnd } }
 process.stdout.write(JSON.stringify(report) + '\n')
-// libp2p may leave a handle open for a moment after stop; the benchmark must end by itself.
+// A safety net: the benchmark must end by itself even if a stopped node leaves a handle open.
 setTimeout(() => process.exit(), 5000).unref()

@@ -184,6 +184,21 @@ describe('task frame codec', () => {
     assert.deepEqual(decoded, msgs)
   })
 
+  test('packTaskFrames never puts more messages in a frame than the decoder accepts', () => {
+    // Found under load: 8170 small messages for one peer went out as one frame and were lost.
+    const msgs: TaskMessage[] = Array.from({ length: MAX_MESSAGES_PER_FRAME * 2 + 1 }, (_, i) => ({ kind: 'accepted', ids: [`t-${i}`] }))
+    const { frames, oversized } = packTaskFrames(msgs)
+    assert.equal(oversized.length, 0)
+    assert.equal(frames.length, 3)
+    const decoded: TaskMessage[] = []
+    for (const frame of frames) {
+      const r = decodeTaskFrame(frame)
+      assert.ok(r.ok, r.ok ? '' : r.reason)
+      decoded.push(...r.value)
+    }
+    assert.deepEqual(decoded, msgs)
+  })
+
   test("a message at the state machines' size budget fits in a frame", () => {
     assert.ok(MESSAGE_BUDGET_BYTES + 64 * 1024 < MAX_TASK_FRAME_BYTES)
     // The worst case the budget allows: a message of (nearly) the budget plus one maximal task.
