@@ -25,7 +25,8 @@ export function formatStatus (s: ClusterStatus): string {
   const master = s.master == null
     ? 'master: none (election in progress or no quorum)'
     : `master: ${shortId(s.master.id)}  epoch ${s.master.epoch}  lease ${Math.round(s.master.leaseRemainingMs)} ms left`
-  const voters = `voters: ${s.voters == null ? 'not agreed yet' : s.voters.map(shortId).join(', ')}`
+  const voters = `voters${s.configVersion > 0 ? ` (set v${s.configVersion})` : ''}: ${s.voters == null ? 'not agreed yet' : s.voters.map(shortId).join(', ')}` +
+    (s.pendingVoters != null ? `\nchanging voters to: ${s.pendingVoters.map(shortId).join(', ')}` : '')
   const rows = s.members.map(m => [
     shortId(m.id) + (m.self ? ' (self)' : ''),
     m.state,

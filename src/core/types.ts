@@ -52,4 +52,9 @@ export interface ClusterClaim {
   epoch: Epoch
   /** The node this one believes holds the master lease, or null. */
   master: NodeId | null
+  /**
+   * Version of `voters` (+1 per committed voter change). Absent means 0, the bootstrap set: nodes
+   * leave it out until the first change, so that heartbeats stay readable by older nodes.
+   */
+  configVersion?: number
 }

@@ -8,7 +8,7 @@ import { mkdir, readFile } from 'node:fs/promises'
 import type { Logger } from 'pino'
 import type { ResolvedNodeOptions } from '../config/options.js'
 import type { MembershipEvent } from '../core/membership/events.js'
-import type { ElectionEvent } from '../core/election/types.js'
+import type { ElectionEvent, MemberHealth } from '../core/election/types.js'
 import type { ClusterClaim } from '../core/types.js'
 import { createClusterLibp2p, type ClusterLibp2p } from '../net/libp2p.js'
 import { HeartbeatGossip } from '../net/gossip.js'
@@ -127,7 +127,11 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
     this.electionDriver = new ElectionDriver({
       selfId,
       dataDir: o.dataDir,
-      params: { expect: o.expect, leaseMs: o.leaseMs, renewMs: o.renewMs, maxDriftMs: o.maxDriftMs, backoffMaxMs: o.electionBackoffMs },
+      params: {
+        expect: o.expect, leaseMs: o.leaseMs, renewMs: o.renewMs, maxDriftMs: o.maxDriftMs, backoffMaxMs: o.electionBackoffMs,
+        // A worker must be seen alive for a few heartbeats before it may replace a dead voter.
+        replaceDeadVoterAfterMs: o.replaceDeadVoterAfterMs, promoteAfterAliveMs: 3 * o.heartbeatMs
+      },
       clock: this.clock,
       log: this.log.child({ component: 'election' }),
       peers: () => this.alivePeers(),
@@ -278,13 +282,16 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
     if (view != null && driver != null) {
       const claims = new Map<string, ClusterClaim>()
       const alive: string[] = []
+      const health = new Map<string, MemberHealth>()
       for (const m of view.members()) {
+        health.set(m.id, { state: m.state, since: m.since })
         if (m.state !== 'alive') continue
         alive.push(m.id)
         const c = m.heartbeat.cluster
         claims.set(m.id, { ...c, voters: c.voters == null ? null : [...c.voters], proposal: c.proposal == null ? null : [...c.proposal] })
       }
       driver.election.observeClaims(claims, alive, now)
+      driver.election.observeMembers(health, now)
       driver.tick()
       this.recordLease(now)
     }
@@ -424,7 +431,7 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
       if (e.type === 'elected') this.history.record({ type: 'elected', epoch: e.term, leaseUntil: Math.round(Date.now() + e.leaseRemainingMs) })
       if (e.type === 'lost-lease' || e.type === 'stepped-down') this.history.record({ type: e.type, epoch: e.term })
       this.log.info({ event: e.type, ...e }, `election: ${e.type}`)
-      if (e.type === 'elected' || e.type === 'epoch-raised' || e.type === 'lost-lease' || e.type === 'stepped-down' || e.type === 'new-master' || e.type === 'voters-agreed') roleChanged = true
+      if (['elected', 'epoch-raised', 'lost-lease', 'stepped-down', 'new-master', 'voters-agreed', 'voter-added', 'voter-removed'].includes(e.type)) roleChanged = true
       this.emit('election', e)
     }
     // Tell everyone at once rather than at the next heartbeat.

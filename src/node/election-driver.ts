@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Logger } from 'pino'
+import { checkPersistedConfig } from '../core/election/config.js'
 import { Election } from '../core/election/election.js'
 import type { ElectionEvent, ElectionParams, PersistedElectionState } from '../core/election/types.js'
 import { seededRng } from '../core/random.js'
@@ -103,5 +104,7 @@ export function loadElectionState (dataDir: string): PersistedElectionState | un
   if (!termsOk || !idsOk || !votersOk) {
     throw new Error(`election state ${path} is not an mcp-cluster election state; move it away to start afresh`)
   }
+  const configProblem = checkPersistedConfig(value)
+  if (configProblem !== null) throw new Error(`election state ${path} has an invalid voter configuration (${configProblem}); move it away to start afresh`)
   return value as PersistedElectionState
 }

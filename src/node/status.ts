@@ -22,6 +22,10 @@ export interface ClusterStatus {
   self: { id: string, addresses: string[], role: Role, version: string, openCluster: boolean }
   master: { id: string, epoch: number, leaseRemainingMs: number } | null
   voters: readonly string[] | null
+  /** Version of the voter set: 0 for the bootstrap set, +1 per replacement step. */
+  configVersion: number
+  /** A voter-set change the master has proposed and not yet committed, if any. */
+  pendingVoters: readonly string[] | null
   epoch: number
   members: MemberStatus[]
 }
@@ -73,6 +77,8 @@ export function buildStatus (i: StatusInput): ClusterStatus {
     self: { id: i.selfId, addresses: i.addresses, role: i.self.role, version: i.version, openCluster: !i.secret },
     master: i.election.master,
     voters: i.election.voters,
+    configVersion: i.election.configVersion,
+    pendingVoters: i.election.pendingConfig?.voters ?? null,
     epoch: i.election.term,
     members: [self, ...others].sort((a, b) => a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
   }

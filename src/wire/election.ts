@@ -1,9 +1,12 @@
 // Codec for the election's direct messages. Strict: every field is checked, unknown fields are
 // refused, and the decoded value is a fresh object holding only the known fields.
-import type { ElectionMessage } from '../core/election/types.js'
+import { checkConfig, checkKnowledge } from '../core/election/config.js'
+import { MAX_VOTERS } from '../core/election/params.js'
+import type { ConfigKnowledge, ElectionMessage, VoterConfig } from '../core/election/types.js'
 import { fail, ok, parseJsonBounded, type DecodeResult } from './result.js'
 
-export const MAX_ELECTION_FRAME_BYTES = 4096
+/** Room for a request carrying two full voter sets (committed and in flight) of the longest ids. */
+export const MAX_ELECTION_FRAME_BYTES = 8192
 
 export const ELECTION_LIMITS = Object.freeze({
   idChars: 128,
@@ -27,10 +30,16 @@ export function decodeElection (bytes: Uint8Array): DecodeResult<ElectionMessage
   try {
     switch (m.kind) {
       case 'lease-request':
-        onlyFields(m, ['term', 'candidate', 'reqId'])
-        return ok({ kind: 'lease-request', term: count(m, 'term'), candidate: id(m, 'candidate'), reqId: count(m, 'reqId') })
+        onlyFields(m, ['term', 'candidate', 'reqId', 'config'])
+        return ok({
+          kind: 'lease-request',
+          term: count(m, 'term'),
+          candidate: id(m, 'candidate'),
+          reqId: count(m, 'reqId'),
+          ...optionalKnowledge(m)
+        })
       case 'lease-response':
-        onlyFields(m, ['term', 'reqId', 'granted', 'promisedTerm', 'holder', 'remainingMs'])
+        onlyFields(m, ['term', 'reqId', 'granted', 'promisedTerm', 'holder', 'remainingMs', 'config'])
         return ok({
           kind: 'lease-response',
           term: count(m, 'term'),
@@ -38,7 +47,8 @@ export function decodeElection (bytes: Uint8Array): DecodeResult<ElectionMessage
           granted: bool(m, 'granted'),
           promisedTerm: count(m, 'promisedTerm'),
           holder: m.holder === null ? null : id(m, 'holder'),
-          remainingMs: count(m, 'remainingMs', ELECTION_LIMITS.durationMs)
+          remainingMs: count(m, 'remainingMs', ELECTION_LIMITS.durationMs),
+          ...optionalKnowledge(m)
         })
       case 'release':
         onlyFields(m, ['term'])
@@ -46,14 +56,21 @@ export function decodeElection (bytes: Uint8Array): DecodeResult<ElectionMessage
       case 'timeout-now':
         onlyFields(m, ['term'])
         return ok({ kind: 'timeout-now', term: count(m, 'term') })
-      case 'master-announce':
-        onlyFields(m, ['term', 'master', 'leaseRemainingMs'])
+      case 'master-announce': {
+        onlyFields(m, ['term', 'master', 'leaseRemainingMs', 'config'])
+        const config = m.config === undefined ? null : voterConfig(m.config, 'config')
+        if (config !== null) {
+          const problem = checkConfig(config, 'config')
+          if (problem !== null) throw new Invalid(problem)
+        }
         return ok({
           kind: 'master-announce',
           term: count(m, 'term'),
           master: id(m, 'master'),
-          leaseRemainingMs: count(m, 'leaseRemainingMs', ELECTION_LIMITS.durationMs)
+          leaseRemainingMs: count(m, 'leaseRemainingMs', ELECTION_LIMITS.durationMs),
+          ...(config === null ? {} : { config })
         })
+      }
       default:
         return fail(`kind: unknown message kind ${preview(m.kind)}, expected one of ${KINDS.join(', ')}`)
     }
@@ -66,26 +83,59 @@ export function decodeElection (bytes: Uint8Array): DecodeResult<ElectionMessage
 /** A rejected field; thrown only inside decodeElection, which turns it into a failed result. */
 class Invalid extends Error {}
 
-function onlyFields (m: Record<string, unknown>, fields: readonly string[]): void {
+/** The optional `config` of requests and responses: absent means the bootstrap set, nothing in flight. */
+function optionalKnowledge (m: Record<string, unknown>): { config?: ConfigKnowledge } {
+  if (m.config === undefined) return {}
+  const c = m.config
+  if (!isObject(c)) throw new Invalid(`config: must be an object, got ${preview(c)}`)
+  onlyFields(c, ['committed', 'pending'], 'config')
+  const config: ConfigKnowledge = {
+    committed: voterConfig(c.committed, 'config.committed'),
+    pending: c.pending === null ? null : voterConfig(c.pending, 'config.pending')
+  }
+  const problem = checkKnowledge(config)
+  if (problem !== null) throw new Invalid(`config: ${problem}`)
+  return { config }
+}
+
+function voterConfig (value: unknown, path: string): VoterConfig {
+  if (!isObject(value)) throw new Invalid(`${path}: must be an object, got ${preview(value)}`)
+  onlyFields(value, ['version', 'term', 'voters'], path)
+  const voters = value.voters
+  if (!Array.isArray(voters) || voters.length === 0 || voters.length > MAX_VOTERS) {
+    throw new Invalid(`${path}.voters: must be an array of 1..${MAX_VOTERS} ids, got ${preview(voters)}`)
+  }
+  return {
+    version: count(value, 'version', Number.MAX_SAFE_INTEGER, path),
+    term: count(value, 'term', Number.MAX_SAFE_INTEGER, path),
+    voters: voters.map((v: unknown, i) => idValue(v, `${path}.voters[${i}]`))
+  }
+}
+
+function onlyFields (m: Record<string, unknown>, fields: readonly string[], where?: string): void {
   for (const key of Object.keys(m)) {
-    if (key !== 'v' && key !== 'kind' && !fields.includes(key)) {
-      throw new Invalid(`${key}: unknown field in ${String(m.kind)}, expected only ${fields.join(', ')}`)
+    if ((where !== undefined || (key !== 'v' && key !== 'kind')) && !fields.includes(key)) {
+      const path = where === undefined ? key : `${where}.${key}`
+      throw new Invalid(`${path}: unknown field in ${where ?? String(m.kind)}, expected only ${fields.join(', ')}`)
     }
   }
 }
 
-function count (m: Record<string, unknown>, key: string, max = Number.MAX_SAFE_INTEGER): number {
+function count (m: Record<string, unknown>, key: string, max = Number.MAX_SAFE_INTEGER, where?: string): number {
   const value = m[key]
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0 || value > max) {
-    throw new Invalid(`${key}: must be an integer in [0, ${max}], got ${preview(value)}`)
+    throw new Invalid(`${where === undefined ? key : `${where}.${key}`}: must be an integer in [0, ${max}], got ${preview(value)}`)
   }
   return value + 0 // -0 would not survive a re-encode: JSON writes it as 0
 }
 
 function id (m: Record<string, unknown>, key: string): string {
-  const value = m[key]
+  return idValue(m[key], key)
+}
+
+function idValue (value: unknown, path: string): string {
   if (typeof value !== 'string' || value.length === 0 || value.length > ELECTION_LIMITS.idChars || !ID_PATTERN.test(value)) {
-    throw new Invalid(`${key}: must be 1..${ELECTION_LIMITS.idChars} characters of [A-Za-z0-9], got ${preview(value)}`)
+    throw new Invalid(`${path}: must be 1..${ELECTION_LIMITS.idChars} characters of [A-Za-z0-9], got ${preview(value)}`)
   }
   return value
 }

@@ -143,7 +143,11 @@ function readClaim (value: unknown, path: string): ClusterClaim | Invalid {
   if (epoch instanceof Invalid) return epoch
   const master = value.master === null ? null : readId(value.master, `${path}.master`)
   if (master instanceof Invalid) return master
-  return { voters, proposal, epoch, master }
+  // Optional: nodes leave it out until their voter set is first replaced (older nodes never send it).
+  if (value.configVersion === undefined) return { voters, proposal, epoch, master }
+  const configVersion = readCount(value.configVersion, `${path}.configVersion`, Number.MAX_SAFE_INTEGER)
+  if (configVersion instanceof Invalid) return configVersion
+  return { voters, proposal, epoch, master, configVersion }
 }
 
 /** null, or a strictly ascending (sorted, unique) list of ids. */

@@ -25,7 +25,7 @@ describe('bootstrap rule', () => {
     const abc = ['a', 'b', 'c']
     assert.equal(bootstrapStep(view('a', { b: proposing(abc), c: proposing(['a', 'b']) })).kind, 'proposing')
     assert.deepEqual(bootstrapStep(view('a', { b: proposing(abc), c: proposing(['c', 'b', 'a']) })),
-      { kind: 'agreed', voters: abc, via: 'proposal', alternatives: [] })
+      { kind: 'agreed', voters: abc, version: 0, via: 'proposal', alternatives: [] })
   })
 
   test('4 nodes with expect 3: the lowest three are voters and the fourth agrees it is a worker', () => {
@@ -33,7 +33,7 @@ describe('bootstrap rule', () => {
     const all = { a: proposing(abc), b: proposing(abc), c: proposing(abc), d: proposing(abc) }
     for (const self of ['a', 'b', 'c', 'd']) {
       const others = Object.fromEntries(Object.entries(all).filter(([id]) => id !== self))
-      assert.deepEqual(bootstrapStep(view(self, others)), { kind: 'agreed', voters: abc, via: 'proposal', alternatives: [] })
+      assert.deepEqual(bootstrapStep(view(self, others)), { kind: 'agreed', voters: abc, version: 0, via: 'proposal', alternatives: [] })
     }
   })
 
@@ -46,14 +46,20 @@ describe('bootstrap rule', () => {
 
   test('a reported agreed set is adopted, even by a late joiner that would propose differently', () => {
     const r = bootstrapStep(view('a', { b: reporting(['b', 'c', 'd']), c: reporting(['b', 'c', 'd']), d: proposing(null) }))
-    assert.deepEqual(r, { kind: 'agreed', voters: ['b', 'c', 'd'], via: 'adopted', alternatives: [] })
+    assert.deepEqual(r, { kind: 'agreed', voters: ['b', 'c', 'd'], version: 0, via: 'adopted', alternatives: [] })
   })
 
   test('several reported sets: the most reported wins, ties go to the lexicographically smallest', () => {
     const most = bootstrapStep(view('x', { a: reporting(['c', 'd', 'e']), b: reporting(['c', 'd', 'e']), c: reporting(['a', 'b', 'c']) }))
-    assert.deepEqual(most, { kind: 'agreed', voters: ['c', 'd', 'e'], via: 'adopted', alternatives: [['a', 'b', 'c']] })
+    assert.deepEqual(most, { kind: 'agreed', voters: ['c', 'd', 'e'], version: 0, via: 'adopted', alternatives: [['a', 'b', 'c']] })
     const tie = bootstrapStep(view('x', { a: reporting(['b', 'c', 'd']), b: reporting(['a', 'b', 'd']) }))
-    assert.deepEqual(tie, { kind: 'agreed', voters: ['a', 'b', 'd'], via: 'adopted', alternatives: [['b', 'c', 'd']] })
+    assert.deepEqual(tie, { kind: 'agreed', voters: ['a', 'b', 'd'], version: 0, via: 'adopted', alternatives: [['b', 'c', 'd']] })
+  })
+
+  test('replaced voter sets: the newest version wins over an older one reported by more members', () => {
+    const v2 = { ...reporting(['a', 'b', 'x']), configVersion: 2 }
+    const r = bootstrapStep(view('z', { a: v2, c: reporting(['a', 'b', 'c']), d: reporting(['a', 'b', 'c']) }))
+    assert.deepEqual(r, { kind: 'agreed', voters: ['a', 'b', 'x'], version: 2, via: 'adopted', alternatives: [['a', 'b', 'c']] })
   })
 
   test('claims of members that are not alive are ignored', () => {
@@ -64,6 +70,12 @@ describe('bootstrap rule', () => {
   test('conflicting agreed sets are listed, with who reports them', () => {
     assert.deepEqual(conflictingVoterSets(view('a', { b: reporting(['a', 'b', 'c']), d: reporting(['d', 'b', 'c']) }), ['a', 'b', 'c']),
       [{ reportedBy: 'd', theirs: ['b', 'c', 'd'] }])
+  })
+
+  test('a different set at another version is no conflict: one of the two has not heard of a replacement yet', () => {
+    const claims = { b: { ...reporting(['a', 'b', 'x']), configVersion: 2 }, d: { ...reporting(['a', 'b', 'y']), configVersion: 2 } }
+    assert.deepEqual(conflictingVoterSets(view('a', claims), ['a', 'b', 'c'], 0), [])
+    assert.deepEqual(conflictingVoterSets(view('a', claims), ['a', 'b', 'x'], 2), [{ reportedBy: 'd', theirs: ['a', 'b', 'y'] }])
   })
 
   test('deterministic: the outcome does not depend on the order claims arrive in', () => {
@@ -109,6 +121,14 @@ describe('bootstrap through the election', () => {
     assert.deepEqual(d.claim(), { voters: null, proposal: ['a', 'b', 'd'], epoch: 0, master: null })
     d.observeClaims(new Map([['a', proposing(['a', 'b', 'd'])], ['b', proposing(['a', 'b', 'd'])]]), ['a', 'b'], 10)
     assert.deepEqual(d.claim(), { voters: ['a', 'b', 'd'], proposal: null, epoch: 0, master: null })
+  })
+
+  test('a node joining after a replacement adopts the replaced set with its version, and says so in its claim', () => {
+    const late = new Election('z', P, { next: () => 0 }, 0)
+    const v2 = { ...reporting(['a', 'b', 'x']), configVersion: 2 }
+    late.observeClaims(new Map([['a', v2], ['b', v2]]), ['a', 'b'], 10)
+    assert.deepEqual([late.status(10).voters, late.status(10).configVersion], [['a', 'b', 'x'], 2])
+    assert.equal(late.claim().configVersion, 2)
   })
 
   test('claims teach every node the highest term', () => {

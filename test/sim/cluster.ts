@@ -1,15 +1,17 @@
 // A simulated cluster: real (simulation) time drives an event queue; every node has its own
 // drifting clock, ticks every tickMs of that clock, gossips its claim, and, while master, sends
-// fenced orders to everyone. Nodes crash (and restart from what they persisted), pause (a paused
-// node processes nothing; its clock keeps running), and leave gracefully.
+// fenced orders to everyone. Nodes crash (and restart from what they persisted, unless they are
+// gone for good), pause (a paused node processes nothing; its clock keeps running), and leave
+// gracefully. Each node's failure detector feeds the election's autopilot.
 import { Election } from '../../src/core/election/election.js'
-import type { ElectionMessage, ElectionParams, PersistedElectionState } from '../../src/core/election/types.js'
+import type { ElectionEvent, ElectionMessage, ElectionParams, PersistedElectionState } from '../../src/core/election/types.js'
 import { describeEvent, describeMessage } from '../../src/core/election/describe.js'
 import { seededRng } from '../../src/core/random.js'
 import type { ClusterClaim, Epoch, NodeId, Rng } from '../../src/core/types.js'
 import { DriftingClock } from './clock.js'
 import { EventQueue } from './event-queue.js'
 import { SafetyMonitor, type Observed } from './invariants.js'
+import { SimMembership, type DetectorTimings } from './membership.js'
 import { SimNetwork } from './network.js'
 
 export interface ClusterOptions {
@@ -21,6 +23,8 @@ export interface ClusterOptions {
   rateDeviation: number
   tickMs: number
   gossipMs: number
+  /** When a node's failure detector calls a silent member suspect, then dead. */
+  detector: DetectorTimings
   orderEveryMs: number
   /** Keep a readable trace of everything that happens (for replaying a failed seed). */
   trace: boolean
@@ -39,9 +43,13 @@ export class SimNode implements Observed {
   tickMissed = false
   nextOrderAt = -Infinity
   claim: ClusterClaim | null = null
+  membership: SimMembership
+  /** Crashed for good: heals and restarts pass it by until it is revived. */
+  gone = false
 
   constructor (readonly id: NodeId, private readonly sim: SimCluster) {
     this.clock = new DriftingClock(0, 0, 1)
+    this.membership = new SimMembership(sim.opts.detector)
   }
 
   get local (): number {
@@ -72,6 +80,8 @@ export class SimCluster {
   lastDeliveryAt = 0
   /** Called after every event at a node that is master once the event is done. */
   onMasterSeen: (node: SimNode) => void = () => {}
+  /** Called with every election event, once the node's batch is persisted and sent (to aim faults). */
+  onElectionEvent: (node: SimNode, event: ElectionEvent) => void = () => {}
   private readonly queue = new EventQueue()
 
   constructor (readonly opts: ClusterOptions) {
@@ -111,7 +121,7 @@ export class SimCluster {
   // ---- lifecycle ----------------------------------------------------------------------------
 
   start (n: SimNode): void {
-    if (n.state !== 'down') return
+    if (n.state !== 'down' || n.gone) return
     n.incarnation++
     n.state = 'up'
     // A new process: its monotonic clock has nothing to do with the previous one's.
@@ -122,6 +132,7 @@ export class SimCluster {
     n.tickMissed = false
     n.nextOrderAt = -Infinity
     n.claim = n.election.claim()
+    n.membership = new SimMembership(this.opts.detector)
     this.trace(`${n.id} starts (incarnation ${n.incarnation}${n.disk === undefined ? ', fresh' : `, restored term ${n.disk.highestTerm}`})`)
     const incarnation = n.incarnation
     this.scheduleTick(n, incarnation, n.local + this.rng.next() * this.opts.tickMs)
@@ -135,6 +146,21 @@ export class SimCluster {
     n.claim = null
     n.inbox = []
     this.trace(`${n.id} crashes`)
+  }
+
+  /** The box is lost: the node stays down until revive(). */
+  crashForGood (n: SimNode): void {
+    this.crash(n)
+    n.gone = true
+    this.trace(`${n.id} is gone for good`)
+  }
+
+  /** A box thought lost comes back, with the disk it had. */
+  revive (n: SimNode): void {
+    if (!n.gone) return
+    n.gone = false
+    this.trace(`${n.id} comes back`)
+    this.start(n)
   }
 
   pause (n: SimNode): void {
@@ -216,11 +242,16 @@ export class SimCluster {
     if (n.incarnation !== incarnation || n.state === 'down' || n.election === null) return
     if (n.state === 'up') {
       n.claim = n.election.claim()
+      const now = n.local
       const claims = new Map<NodeId, ClusterClaim>()
       for (const other of this.nodes) {
-        if (other !== n && other.claim !== null && this.net.canReach(other.id, n.id)) claims.set(other.id, other.claim)
+        if (other === n || other.claim === null || !this.net.canReach(other.id, n.id)) continue
+        claims.set(other.id, other.claim)
+        // A paused process sends no heartbeats: its last claim lingers, but it goes silent.
+        if (other.state === 'up') n.membership.heartbeat(other.id, now)
       }
-      n.election.observeClaims(claims, [...claims.keys()], n.local)
+      n.election.observeClaims(claims, [...claims.keys()], now)
+      n.election.observeMembers(n.membership.health(now), now)
       this.flush(n)
       this.afterEvent(n)
     }
@@ -274,9 +305,11 @@ export class SimCluster {
     }
     for (const ev of ready.events) {
       if (ev.type === 'voters-agreed') this.monitor.onVotersAgreed(n.id, ev.voters)
+      if (ev.type === 'config-proposed') this.monitor.onConfigProposed(n, ev.version)
       if (ev.type !== 'term-advanced') this.trace(`${n.id} ${describeEvent(ev)}`)
     }
     e.advance()
+    for (const ev of ready.events) this.onElectionEvent(n, ev)
   }
 
   private afterEvent (n: SimNode): void {

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict'
 import { defaultElectionParams } from '../../src/core/election/params.js'
 import { maxSafeRateDeviation } from './clock.js'
 import { SimCluster, type SimNode } from './cluster.js'
+import { SIM_DETECTOR } from './membership.js'
 import { CALM } from './network.js'
 
 const P = defaultElectionParams
@@ -21,6 +22,7 @@ function failover (seed: number, voters: number, how: 'kill' | 'stop'): number {
     rateDeviation: maxSafeRateDeviation(P.leaseMs, P.maxDriftMs) / 2,
     tickMs: PRODUCTION_TICK_MS,
     gossipMs: 100,
+    detector: SIM_DETECTOR,
     orderEveryMs: 100,
     trace: false
   })

@@ -2,7 +2,7 @@ import { test, describe } from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
 import { decodeElection, encodeElection, ELECTION_LIMITS, MAX_ELECTION_FRAME_BYTES } from '../../src/wire/election.js'
-import type { ElectionMessage } from '../../src/core/election/types.js'
+import type { ConfigKnowledge, ElectionMessage } from '../../src/core/election/types.js'
 
 const bytes = (value: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(value))
 const ID = '12D3KooWAbc'
@@ -40,7 +40,7 @@ describe('election wire format', () => {
 
   test('oversized, non-UTF-8 and non-JSON input is refused before anything else', () => {
     const big = new Uint8Array(MAX_ELECTION_FRAME_BYTES + 1).fill(0x20)
-    rejected(big, /4097 bytes, limit is 4096/)
+    rejected(big, /8193 bytes, limit is 8192/)
     rejected(new Uint8Array([0xff, 0xfe]), /not valid UTF-8/)
     rejected(new TextEncoder().encode('{"v":1,'), /not valid JSON/)
   })
@@ -116,6 +116,71 @@ describe('election wire format', () => {
     fc.assert(fc.property(message, (msg) => {
       // fast-check builds records without a prototype; the decoder returns plain objects.
       assert.deepEqual(decodeElection(encodeElection(msg)), { ok: true, value: { ...msg } })
+    }))
+  })
+})
+
+describe('voter configuration on the wire', () => {
+  const config: ConfigKnowledge = {
+    committed: { version: 2, term: 9, voters: ['A1', 'B2', 'C3'] },
+    pending: { version: 3, term: 11, voters: ['A1', 'B2', 'C3', 'D4'] }
+  }
+  const withConfig: ElectionMessage[] = [
+    { kind: 'lease-request', term: 11, candidate: 'A1', reqId: 4, config },
+    { kind: 'lease-response', term: 11, reqId: 4, granted: false, promisedTerm: 12, holder: 'B2', remainingMs: 10, config: { committed: config.committed, pending: null } },
+    { kind: 'master-announce', term: 11, master: 'A1', leaseRemainingMs: 900, config: config.committed }
+  ]
+
+  test('requests, responses and announcements carry it, and it round-trips', () => {
+    for (const msg of withConfig) assert.deepEqual(decodeElection(encodeElection(msg)), { ok: true, value: msg })
+  })
+
+  test('absent is the bootstrap set: older nodes keep understanding what newer ones send until the first change', () => {
+    const encoded = JSON.parse(new TextDecoder().decode(encodeElection(samples[0]!)))
+    assert.equal('config' in encoded, false)
+  })
+
+  test('unsound configurations are refused with the rule they break', () => {
+    const request = (c: unknown): Record<string, unknown> => ({ v: 1, kind: 'lease-request', term: 1, candidate: 'A1', reqId: 1, config: c })
+    rejected(request([]), /config: must be an object, got an array/)
+    rejected(request({ ...config, extra: 1 }), /config\.extra: unknown field in config/)
+    rejected(request({ ...config, committed: { ...config.committed, voters: ['B2', 'A1'] } }), /config: committed\.voters must be sorted and unique/)
+    rejected(request({ ...config, committed: { ...config.committed, voters: [] } }), /config\.committed\.voters: must be an array of 1\.\.15 ids/)
+    rejected(request({ ...config, committed: { ...config.committed, voters: ['A1', 'b c'] } }), /config\.committed\.voters\[1\]: must be 1\.\.128 characters/)
+    rejected(request({ ...config, pending: { ...config.pending, version: 4 } }), /config: pending\.version must be committed\.version \+ 1 \(3\), got 4/)
+    rejected(request({ ...config, pending: { ...config.pending, voters: ['A1', 'D4', 'E5'] } }), /exactly one voter/)
+    rejected(request({ ...config, committed: { ...config.committed, term: -1 } }), /config\.committed\.term: must be an integer/)
+    rejected(request({ committed: config.committed }), /config\.pending: must be an object, got nothing/)
+    rejected({ v: 1, kind: 'master-announce', term: 1, master: 'A1', leaseRemainingMs: 5, config: { ...config.committed, voters: ['B2', 'A1'] } },
+      /config\.voters must be sorted and unique/)
+  })
+
+  test('the largest request (two sets of 15 ids of 128 characters) fits in a frame', () => {
+    const ids = (n: number, offset = 0): string[] => Array.from({ length: n }, (_, i) => String(i + offset).padStart(3, '0').padEnd(128, 'x')).sort()
+    const committed = ids(15)
+    const biggest: ElectionMessage = {
+      kind: 'lease-request', term: Number.MAX_SAFE_INTEGER, candidate: committed[0]!, reqId: Number.MAX_SAFE_INTEGER,
+      config: {
+        committed: { version: Number.MAX_SAFE_INTEGER - 1, term: Number.MAX_SAFE_INTEGER, voters: committed },
+        pending: { version: Number.MAX_SAFE_INTEGER, term: Number.MAX_SAFE_INTEGER, voters: committed.slice(1) }
+      }
+    }
+    const encoded = encodeElection(biggest)
+    assert.ok(encoded.byteLength <= MAX_ELECTION_FRAME_BYTES, `${encoded.byteLength} bytes`)
+    assert.deepEqual(decodeElection(encoded), { ok: true, value: biggest })
+  })
+
+  test('property: configurations of any sound shape round-trip', () => {
+    const knowledge = fc.uniqueArray(fc.stringMatching(/^[A-Za-z0-9]{1,8}$/), { minLength: 2, maxLength: 15 }).chain(ids => {
+      const sorted = [...ids].sort()
+      return fc.record({ version: fc.nat(1000), term: fc.nat(1000), drop: fc.boolean(), extra: fc.nat(1000) }).map(({ version, term, drop, extra }) => ({
+        committed: { version, term, voters: sorted.slice(0, -1) },
+        pending: drop ? null : { version: version + 1, term: term + extra, voters: sorted }
+      }))
+    })
+    fc.assert(fc.property(knowledge, (k) => {
+      const msg: ElectionMessage = { kind: 'lease-request', term: 1, candidate: 'A', reqId: 1, config: k }
+      assert.deepEqual(decodeElection(encodeElection(msg)), { ok: true, value: msg })
     }))
   })
 })

@@ -12,14 +12,15 @@ export interface BootstrapView {
 }
 
 export type BootstrapOutcome =
-  | { kind: 'agreed', voters: NodeId[], via: 'proposal' | 'adopted', alternatives: NodeId[][] }
+  /** `version`: of the adopted set (claims carry it once voters were replaced); 0 for a proposal. */
+  | { kind: 'agreed', voters: NodeId[], version: number, via: 'proposal' | 'adopted', alternatives: NodeId[][] }
   | { kind: 'proposing', proposal: NodeId[] | null }
 
 /** One bootstrap step for a node that has no agreed voter set yet. */
 export function bootstrapStep (view: BootstrapView): BootstrapOutcome {
   const others = aliveClaims(view)
-  const adopted = pickReportedVoters(others.map(([, claim]) => claim.voters))
-  if (adopted !== null) return { kind: 'agreed', voters: adopted.voters, via: 'adopted', alternatives: adopted.alternatives }
+  const adopted = pickReportedVoters(others.map(([, claim]) => claim))
+  if (adopted !== null) return { kind: 'agreed', voters: adopted.voters, version: adopted.version, via: 'adopted', alternatives: adopted.alternatives }
 
   const members = sortedUnique([view.self, ...others.map(([id]) => id)])
   if (members.length < view.expect) return { kind: 'proposing', proposal: null }
@@ -30,37 +31,43 @@ export function bootstrapStep (view: BootstrapView): BootstrapOutcome {
   // A node still proposing something else means views differ: agreeing now could split the
   // cluster into two voter sets, so wait until its view catches up.
   const nobodyProposesOtherwise = others.every(([, claim]) => claim.proposal === null || sameIds(claim.proposal, proposal))
-  if (everyMemberProposesIt && nobodyProposesOtherwise) return { kind: 'agreed', voters: proposal, via: 'proposal', alternatives: [] }
+  if (everyMemberProposesIt && nobodyProposesOtherwise) return { kind: 'agreed', voters: proposal, version: 0, via: 'proposal', alternatives: [] }
   return { kind: 'proposing', proposal }
 }
 
-/** Alive members (other than ourselves) that report an agreed voter set different from ours. */
-export function conflictingVoterSets (view: BootstrapView, ours: readonly NodeId[]): Array<{ reportedBy: NodeId, theirs: NodeId[] }> {
+/**
+ * Alive members (other than ourselves) that report a different voter set for the same version as
+ * ours. A different version is no conflict: one of us has not yet heard of a replacement.
+ */
+export function conflictingVoterSets (view: BootstrapView, ours: readonly NodeId[], ourVersion = 0): Array<{ reportedBy: NodeId, theirs: NodeId[] }> {
   const conflicts: Array<{ reportedBy: NodeId, theirs: NodeId[] }> = []
   for (const [id, claim] of aliveClaims(view)) {
-    if (claim.voters !== null && !sameIds(claim.voters, ours)) conflicts.push({ reportedBy: id, theirs: sortedUnique(claim.voters) })
+    if (claim.voters === null || (claim.configVersion ?? 0) !== ourVersion) continue
+    if (!sameIds(claim.voters, ours)) conflicts.push({ reportedBy: id, theirs: sortedUnique(claim.voters) })
   }
   return conflicts
 }
 
 /**
- * Among reported agreed sets, the one reported by the most members; ties go to the
- * lexicographically smallest, so that every node picks the same one.
+ * Among reported agreed sets, the newest version (replacements only move forward), then the one
+ * reported by the most members; ties go to the lexicographically smallest, so that every node
+ * picks the same one.
  */
-function pickReportedVoters (reports: Array<readonly NodeId[] | null>): { voters: NodeId[], alternatives: NodeId[][] } | null {
-  const counts = new Map<string, { voters: NodeId[], count: number }>()
-  for (const report of reports) {
-    if (report === null || report.length === 0) continue
-    const voters = sortedUnique(report)
-    const key = JSON.stringify(voters)
+function pickReportedVoters (claims: readonly ClusterClaim[]): { voters: NodeId[], version: number, alternatives: NodeId[][] } | null {
+  const counts = new Map<string, { voters: NodeId[], version: number, count: number }>()
+  for (const claim of claims) {
+    if (claim.voters === null || claim.voters.length === 0) continue
+    const voters = sortedUnique(claim.voters)
+    const version = claim.configVersion ?? 0
+    const key = `${version} ${JSON.stringify(voters)}`
     const entry = counts.get(key)
-    if (entry === undefined) counts.set(key, { voters, count: 1 })
+    if (entry === undefined) counts.set(key, { voters, version, count: 1 })
     else entry.count++
   }
-  const ranked = [...counts.values()].sort((a, b) => b.count - a.count || compareIdLists(a.voters, b.voters))
+  const ranked = [...counts.values()].sort((a, b) => b.version - a.version || b.count - a.count || compareIdLists(a.voters, b.voters))
   const best = ranked[0]
   if (best === undefined) return null
-  return { voters: best.voters, alternatives: ranked.slice(1).map(r => r.voters) }
+  return { voters: best.voters, version: best.version, alternatives: ranked.slice(1).map(r => r.voters) }
 }
 
 function aliveClaims (view: BootstrapView): Array<[NodeId, ClusterClaim]> {

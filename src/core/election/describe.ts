@@ -1,5 +1,5 @@
 // One-line, deterministic renderings of election events and messages, for logs and traces.
-import type { ElectionEvent, ElectionMessage } from './types.js'
+import type { ConfigKnowledge, ElectionEvent, ElectionMessage, VoterConfig } from './types.js'
 
 const ids = (list: readonly string[]): string => `[${list.join(',')}]`
 const ms = (value: number): string => `${Math.round(value)}ms`
@@ -20,17 +20,27 @@ export function describeEvent (e: ElectionEvent): string {
     }
     case 'voters-conflict': return `${e.reportedBy} reports voters ${ids(e.theirs)}, ours are ${ids(e.ours)}`
     case 'fenced': return `refused order from ${e.from} at epoch ${e.epoch}: ${e.reason}`
+    case 'config-proposed': return `proposed voter set ${e.version}: ${e.change} ${e.voter} (${e.reason})`
+    case 'voter-added': return `voter ${e.voter} added: voter set ${e.configVersion} is ${ids(e.voters)}`
+    case 'voter-removed': return `voter ${e.voter} removed (${e.reason}): voter set ${e.configVersion} is ${ids(e.voters)}`
   }
 }
 
 export function describeMessage (m: ElectionMessage): string {
   switch (m.kind) {
-    case 'lease-request': return `lease-request term=${m.term} candidate=${m.candidate} req=${m.reqId}`
+    case 'lease-request': return `lease-request term=${m.term} candidate=${m.candidate} req=${m.reqId}${knowledge(m.config)}`
     case 'lease-response':
       return `lease-response term=${m.term} req=${m.reqId} ${m.granted ? 'granted' : 'refused'} ` +
-        `promised=${m.promisedTerm}/${m.holder ?? '-'} remaining=${ms(m.remainingMs)}`
+        `promised=${m.promisedTerm}/${m.holder ?? '-'} remaining=${ms(m.remainingMs)}${knowledge(m.config)}`
     case 'release': return `release term=${m.term}`
     case 'timeout-now': return `timeout-now term=${m.term}`
-    case 'master-announce': return `master-announce term=${m.term} master=${m.master} lease=${ms(m.leaseRemainingMs)}`
+    case 'master-announce': return `master-announce term=${m.term} master=${m.master} lease=${ms(m.leaseRemainingMs)}${m.config === undefined ? '' : ` voters=${entry(m.config)}`}`
   }
+}
+
+const entry = (c: VoterConfig): string => `v${c.version}@${c.term}${ids(c.voters)}`
+
+function knowledge (k: ConfigKnowledge | undefined): string {
+  if (k === undefined) return ''
+  return ` voters=${entry(k.committed)}${k.pending === null ? '' : ` pending=${entry(k.pending)}`}`
 }

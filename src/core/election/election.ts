@@ -6,16 +6,27 @@
 // when it received the request; the holder counts its lease from before it sent the request, and
 // gives up maxDriftMs of it for clock-rate drift. So the master's lease always ends before any voter
 // of its quorum could promise another node, and two quorums always share a voter.
+//
+// The voter set can change (autopilot.ts replaces dead voters), one voter at a time, through the
+// master: a change takes effect once quorums of the old and new sets have persisted it, and no
+// voter promises a new term to a candidate that knows an older configuration than its own, so
+// quorums of successive sets always overlap (docs/election-safety.md, "Changing the voter set").
 import type { ClusterClaim, Epoch, Millis, NodeId, Rng } from '../types.js'
+import { nextVoterChange, VoterWatch } from './autopilot.js'
 import { bootstrapStep, conflictingVoterSets, sortedUnique } from './bootstrap.js'
+import { compareEntries, copyConfig, copyKnowledge, isBootstrapOnly, lastEntry } from './config.js'
 import { FencingGuard, type FenceCheck } from './fencing.js'
 import { validateElectionParams } from './params.js'
 import { mayGrant, NO_PROMISE, type VoterPromise } from './promise.js'
 import { LeaseRound } from './round.js'
 import type {
-  ElectionEvent, ElectionMessage, ElectionParams, ElectionStatus, KnownMaster, LeaseRequest,
-  LeaseResponse, MasterAnnounce, Outgoing, PersistedElectionState, Ready
+  ConfigKnowledge, ElectionEvent, ElectionMessage, ElectionParams, ElectionStatus, KnownMaster, LeaseRequest,
+  LeaseResponse, MasterAnnounce, MemberHealth, Outgoing, PersistedElectionState, Ready
 } from './types.js'
+import { VoterConfigs } from './voter-configs.js'
+
+/** The order key of a request without configuration: the bootstrap set, nothing in flight. */
+const BOOTSTRAP_ENTRY = { term: 0, version: 0 }
 
 /** What this node is doing in the election; 'worker' in status() is a follower outside the voter set. */
 type Activity = 'follower' | 'candidate' | 'master'
@@ -31,9 +42,13 @@ export class Election {
   private readonly params: ElectionParams
   private now: Millis
 
-  private voters: NodeId[] | null
+  private readonly configs: VoterConfigs
   private proposal: NodeId[] | null = null
   private readonly reportedConflicts = new Set<string>()
+  /** Latest inputs from membership: claims (is a member past bootstrap?) and health (autopilot). */
+  private claims: ReadonlyMap<NodeId, ClusterClaim> = new Map()
+  private members: ReadonlyMap<NodeId, MemberHealth> = new Map()
+  private readonly watch = new VoterWatch()
 
   private highestTerm: Epoch
   private readonly guard: FencingGuard
@@ -47,6 +62,8 @@ export class Election {
   private term: Epoch = 0
   /** The term the master's next rounds ask for: above `term` while it moves to a newer epoch. */
   private roundTerm: Epoch = 0
+  /** A voter refused our round's term for good (it promised that term elsewhere): move past it. */
+  private termSpent = false
   private rounds: LeaseRound[] = []
   private leaseEnd: Millis = -Infinity
   private nextRoundAt: Millis = -Infinity
@@ -59,6 +76,8 @@ export class Election {
   private readonly lastGrantAt = new Map<NodeId, Millis>()
   /** Per voter, the highest term it has released (or handed over): its announces up to it are stale. */
   private readonly releasedTerms = new Map<NodeId, Epoch>()
+  /** Everyone asked for a promise since we last resigned: they get our Release. */
+  private readonly asked = new Set<NodeId>()
   private nextReqId = 1
 
   private messages: Outgoing[] = []
@@ -77,15 +96,14 @@ export class Election {
     this.params = { ...params }
     this.now = now
     this.lastTickAt = now
+    this.configs = new VoterConfigs(e => { this.events.push(e) }, restoredConfig(persisted))
     if (persisted === undefined) {
-      this.voters = null
       this.highestTerm = 0
       this.guard = new FencingGuard()
       this.promise = { ...NO_PROMISE }
       this.quarantineUntil = -Infinity
     } else {
       const masterEpoch = persisted.masterEpoch ?? 0
-      this.voters = persisted.voters === null ? null : sortedUnique(persisted.voters)
       this.highestTerm = Math.max(persisted.highestTerm, persisted.promisedTerm, masterEpoch)
       this.guard = new FencingGuard(masterEpoch, persisted.master ?? null)
       // The old promise may have been given just before the crash: it may run for a full lease.
@@ -107,6 +125,7 @@ export class Election {
   private onTick (t: Millis): void {
     if (this.activity === 'master') {
       if (t >= this.nextRoundAt) this.startRound(t)
+      this.maybeChangeVoters(t)
     } else if (this.activity === 'candidate') {
       const round = this.rounds[0]
       if (round === undefined) return
@@ -114,8 +133,7 @@ export class Election {
         this.abandonCampaign(t, 'no quorum answered in time', round.waitHint())
         return
       }
-      const req: LeaseRequest = { kind: 'lease-request', term: round.term, candidate: this.self, reqId: round.reqId }
-      for (const v of round.takeDueAsks(t)) this.messages.push({ to: v, msg: req })
+      for (const v of round.takeDueAsks(t)) this.messages.push({ to: v, msg: round.request })
     } else {
       this.maybeCampaign(t)
     }
@@ -136,13 +154,15 @@ export class Election {
   /** Membership's view: drives bootstrap, and lets every node learn the terms others have seen. */
   observeClaims (claims: ReadonlyMap<NodeId, ClusterClaim>, aliveIds: readonly NodeId[], now: Millis): void {
     const t = this.advanceClock(now)
+    this.claims = claims
     for (const id of aliveIds) {
       const claim = claims.get(id)
       if (id !== this.self && claim !== undefined) this.raiseHighestTerm(claim.epoch)
     }
     const view = { self: this.self, expect: this.params.expect, claims, alive: aliveIds }
-    if (this.voters !== null) {
-      this.reportConflicts(conflictingVoterSets(view, this.voters))
+    const k = this.configs.knowledge
+    if (k !== null) {
+      this.reportConflicts(conflictingVoterSets(view, k.committed.voters, k.committed.version))
       return
     }
     const outcome = bootstrapStep(view)
@@ -150,7 +170,7 @@ export class Election {
       this.proposal = outcome.proposal
       return
     }
-    this.voters = outcome.voters
+    this.configs.agree(outcome.voters, outcome.version)
     this.proposal = null
     this.dirty = true
     this.events.push({ type: 'voters-agreed', voters: [...outcome.voters], via: outcome.via, alternatives: outcome.alternatives })
@@ -159,6 +179,17 @@ export class Election {
     if (outcome.via === 'adopted' && outcome.voters.includes(this.self) && this.highestTerm > 0) {
       this.quarantineUntil = Math.max(this.quarantineUntil, t + this.params.leaseMs)
     }
+  }
+
+  /**
+   * Membership's health of every member it knows (absent: never heard of). The master replaces a
+   * voter dead for replaceDeadVoterAfterMs by the lowest-id worker alive for promoteAfterAliveMs.
+   */
+  observeMembers (members: ReadonlyMap<NodeId, MemberHealth>, now: Millis): void {
+    const t = this.advanceClock(now)
+    this.members = members
+    const voters = this.configs.voters
+    if (voters !== null) this.watch.observe(voters, this.self, members, t)
   }
 
   /** Graceful stop: stop acting as master now, release the voters and hand over to one of them. */
@@ -212,11 +243,14 @@ export class Election {
 
   /** What to put in our heartbeat, as of the last input. */
   claim (): ClusterClaim {
+    const voters = this.configs.voters
+    const version = this.configs.knowledge?.committed.version ?? 0
     return {
-      voters: this.voters === null ? null : [...this.voters],
+      voters: voters === null ? null : [...voters],
       proposal: this.proposal === null ? null : [...this.proposal],
       epoch: this.highestTerm,
-      master: this.knownMaster(this.now)?.id ?? null
+      master: this.knownMaster(this.now)?.id ?? null,
+      ...(version > 0 ? { configVersion: version } : {})
     }
   }
 
@@ -225,11 +259,15 @@ export class Election {
     const role = this.isMaster(now)
       ? 'master'
       : this.activity === 'candidate' ? 'candidate' : this.isVoter() ? 'voter' : 'worker'
+    const voters = this.configs.voters
+    const pending = this.configs.pending
     return {
       role,
       term: this.highestTerm,
       master: this.knownMaster(now),
-      voters: this.voters === null ? null : [...this.voters],
+      voters: voters === null ? null : [...voters],
+      configVersion: this.configs.knowledge?.committed.version ?? 0,
+      pendingConfig: pending === null ? null : { version: pending.version, voters: [...pending.voters] },
       proposal: this.proposal === null ? null : [...this.proposal],
       promisedTo: holder !== null && now < this.promise.expiresAt
         ? { holder, term: this.promise.term, remainingMs: this.promise.expiresAt - now }
@@ -265,18 +303,34 @@ export class Election {
     this.messages.push({ to: from, msg: this.answer(req, t) })
   }
 
-  /** Applies the grant rule; the self-grant of our own rounds goes through here too. */
+  /**
+   * Applies the grant rule; the self-grant of our own rounds goes through here too. Besides the
+   * promise rule: the candidate counts grants against the committed set its request carries, so
+   * we must be in it (or in the change in flight, to acknowledge it), and a new promise goes only
+   * to a candidate whose configuration is at least as up to date as ours (Raft's election rule).
+   */
   private answer (req: LeaseRequest, t: Millis): LeaseResponse {
-    const voters = this.voters
-    const granted = voters !== null && voters.includes(this.self) && voters.includes(req.candidate) &&
-      t >= this.quarantineUntil && mayGrant(this.promise, req.term, req.candidate, t)
+    const ours = this.configs.knowledge
+    const theirs = req.config
+    const theirLast = theirs === undefined ? BOOTSTRAP_ENTRY : lastEntry(theirs)
+    const renewal = this.promise.term === req.term && this.promise.holder === req.candidate
+    let granted = false
+    if (ours !== null) {
+      const counting = theirs?.committed.voters ?? (ours.committed.version === 0 ? ours.committed.voters : null)
+      const member = counting !== null && counting.includes(req.candidate) &&
+        (counting.includes(this.self) || theirs?.pending?.voters.includes(this.self) === true)
+      const upToDate = renewal || compareEntries(theirLast, lastEntry(ours)) >= 0
+      granted = member && upToDate && t >= this.quarantineUntil && mayGrant(this.promise, req.term, req.candidate, t)
+    }
     if (granted) {
       // A renewal changes only the expiry, which is never persisted: no write for it.
-      if (this.promise.term !== req.term || this.promise.holder !== req.candidate) this.dirty = true
+      if (!renewal) this.dirty = true
       this.promise = { term: req.term, holder: req.candidate, expiresAt: t + this.params.leaseMs }
+      // Granting a request acknowledges the change it carries: persisted with the promise.
+      if (theirs !== undefined && this.configs.learn(theirs)) this.dirty = true
     }
     const promiseLeft = this.promise.holder === null ? 0 : this.promise.expiresAt - t
-    return {
+    const response: LeaseResponse = {
       kind: 'lease-response',
       term: req.term,
       reqId: req.reqId,
@@ -285,6 +339,9 @@ export class Election {
       holder: this.promise.holder,
       remainingMs: Math.ceil(Math.max(0, promiseLeft, this.quarantineUntil - t))
     }
+    const known = this.configs.knowledge
+    if (known !== null && knowsMore(known, theirs)) response.config = copyKnowledge(known)
+    return response
   }
 
   private onRelease (from: NodeId, term: Epoch): void {
@@ -295,7 +352,7 @@ export class Election {
       this.dirty = true
     }
     if (this.announced !== null && this.announced.master === from && this.announced.term <= term) this.announced = null
-    if (this.voters?.includes(from) === true && term > (this.releasedTerms.get(from) ?? -1)) this.releasedTerms.set(from, term)
+    if (this.configs.voters?.includes(from) === true && term > (this.releasedTerms.get(from) ?? -1)) this.releasedTerms.set(from, term)
   }
 
   /** A master handing over, or a rival candidate yielding: campaign now, without back-off. */
@@ -315,6 +372,8 @@ export class Election {
     if (this.guard.check(a.term, from).ok === false) return
     // The epoch existed: orders from older ones are stale from now on, whatever happened since.
     if (this.guard.observe(a.term, from)) this.dirty = true
+    // Its committed voter set is committed, whatever became of the master since.
+    if (a.config !== undefined && this.configs.learn({ committed: a.config, pending: null })) this.dirty = true
     // But an epoch its master has released is over, even if the announce overtook the release;
     // and any older master we knew of was deposed before it.
     if ((this.releasedTerms.get(from) ?? -1) >= a.term) {
@@ -358,6 +417,7 @@ export class Election {
     this.activity = 'candidate'
     this.term = term
     this.roundTerm = term
+    this.termSpent = false
     this.rounds = []
     this.campaignAt = null
     this.releasedBy = releasedBy
@@ -365,22 +425,31 @@ export class Election {
     this.startRound(t)
   }
 
+  /**
+   * A round counts grants against the committed set and carries our whole configuration, so that
+   * voters check we are up to date and acknowledge the change in flight; its new voters are asked
+   * too, since the change needs their quorum as well.
+   */
   private startRound (t: Millis): void {
-    const voters = this.voters
-    if (voters === null) return
-    if (this.activity === 'master' && this.highestTerm > this.roundTerm) {
-      // Someone campaigned at a newer term: move there, or voters that promised it refuse us.
+    const k = this.configs.knowledge
+    if (k === null) return
+    if (this.activity === 'master' && (this.highestTerm > this.roundTerm || this.termSpent)) {
+      // Someone campaigned at a newer term, or at ours: move past it, or voters that promised it refuse us.
       this.roundTerm = this.highestTerm + 1
       this.raiseHighestTerm(this.roundTerm)
+      this.termSpent = false
     }
     const lifetime = this.params.leaseMs - this.params.maxDriftMs
     this.rounds = this.rounds.filter(r => r.startedAt + lifetime > t)
-    const round = new LeaseRound(this.nextReqId++, this.roundTerm, t, voters)
+    const req: LeaseRequest = { kind: 'lease-request', term: this.roundTerm, candidate: this.self, reqId: this.nextReqId++ }
+    if (!isBootstrapOnly(k)) req.config = copyKnowledge(k)
+    const round = new LeaseRound(req, t, k.committed.voters, k.committed.version)
     this.rounds.push(round)
     this.nextRoundAt = t + this.params.renewMs
-    const req: LeaseRequest = { kind: 'lease-request', term: round.term, candidate: this.self, reqId: round.reqId }
-    for (const v of voters) {
-      if (v !== this.self) this.messages.push({ to: v, msg: req })
+    for (const v of this.configs.everyone) {
+      if (v === this.self) continue
+      this.messages.push({ to: v, msg: req })
+      this.asked.add(v)
     }
     this.onResponse(this.self, this.answer(req, t), t)
   }
@@ -390,6 +459,15 @@ export class Election {
     if (this.activity === 'follower') return
     const round = this.rounds.find(r => r.reqId === resp.reqId && r.term === resp.term)
     if (round === undefined) return
+    // A candidate catches up with what a voter knows (so its next round is up to date); a master
+    // does not take in changes from voters: it only finishes its own, or those it was elected with.
+    if (resp.config !== undefined && this.activity === 'candidate' && this.configs.learn(resp.config)) {
+      this.dirty = true
+      if (!this.isVoter()) {
+        this.abandonCampaign(t, `not a voter of voter set ${resp.config.committed.version}`, 0)
+        return
+      }
+    }
     const released = this.releasedBy
     if (!resp.granted && released !== null && resp.holder === released.node && resp.promisedTerm <= released.term) {
       // The voter has not yet received the release that the node handing over to us sent it.
@@ -403,8 +481,14 @@ export class Election {
       ? t + resp.remainingMs + 1
       : null
     round.record(from, resp.granted, resp.remainingMs, askAgainAt)
-    if (resp.granted) this.lastGrantAt.set(from, t)
-    if (round.hasQuorum()) {
+    // A voter that promised this very term to another node (a rival campaign, then released) never
+    // grants it to us: without a new epoch it is lost to the master, and to any change needing it.
+    if (this.activity === 'master' && !resp.granted && resp.promisedTerm >= round.term && resp.holder !== this.self) this.termSpent = true
+    if (resp.granted) {
+      this.lastGrantAt.set(from, t)
+      if (this.activity === 'master' && this.configs.recordAck(from, round.carries, round.term)) this.dirty = true
+    }
+    if (!round.counted && round.hasQuorum()) {
       this.onQuorum(round, t)
     } else if (this.activity === 'candidate') {
       const rival = resp.granted ? null : resp.holder
@@ -425,13 +509,16 @@ export class Election {
     const term = this.roundTerm
     // Retry only if the rival has not won by the end of its round.
     this.abandonCampaign(t, `yielding to ${rival}`, this.params.renewMs)
-    if (this.voters?.includes(rival) === true) this.messages.push({ to: rival, msg: { kind: 'timeout-now', term } })
+    if (this.configs.voters?.includes(rival) === true) this.messages.push({ to: rival, msg: { kind: 'timeout-now', term } })
   }
 
   private onQuorum (round: LeaseRound, t: Millis): void {
     // The lease counts from before the requests left, minus the drift margin.
     const leaseEnd = round.startedAt + this.params.leaseMs - this.params.maxDriftMs
-    this.rounds = this.rounds.filter(r => r.startedAt > round.startedAt)
+    round.counted = true
+    // Older rounds can only give a shorter lease. This one stays: its late answers still tell us
+    // who acknowledged our voter change, and who spent our term elsewhere.
+    this.rounds = this.rounds.filter(r => r.startedAt >= round.startedAt)
     if (this.activity === 'candidate') {
       if (leaseEnd <= t) {
         this.abandonCampaign(t, 'the quorum answered too late for a valid lease', 0)
@@ -453,10 +540,33 @@ export class Election {
         if (this.guard.observe(round.term, this.self)) this.dirty = true
       }
     }
-    this.messages.push({
-      to: 'all',
-      msg: { kind: 'master-announce', term: this.term, master: this.self, leaseRemainingMs: Math.floor(this.leaseEnd - t) }
+    // A change we were elected with (or proposed at an older epoch) is ours to finish, at our term.
+    if (this.configs.restamp(this.term)) this.dirty = true
+    this.configs.renewedWith(round.configVersion)
+    const announce: MasterAnnounce = { kind: 'master-announce', term: this.term, master: this.self, leaseRemainingMs: Math.floor(this.leaseEnd - t) }
+    const k = this.configs.knowledge
+    if (k !== null && !isBootstrapOnly(k)) announce.config = copyConfig(k.committed)
+    this.messages.push({ to: 'all', msg: announce })
+  }
+
+  /** Master: the next step of replacing a dead voter, once the previous one is committed and in use. */
+  private maybeChangeVoters (t: Millis): void {
+    const voters = this.configs.voters
+    if (!this.watch.anyDown || this.leaving || voters === null || !this.isMaster(t) || !this.configs.readyForChange) return
+    const change = nextVoterChange({
+      self: this.self,
+      now: t,
+      voters,
+      expect: this.params.expect,
+      replaceDeadVoterAfterMs: this.params.replaceDeadVoterAfterMs,
+      promoteAfterAliveMs: this.params.promoteAfterAliveMs,
+      members: this.members,
+      downSince: id => this.watch.since(id, this.lastGrantAt.get(id)),
+      bootstrapped: id => (this.claims.get(id)?.voters ?? null) !== null
     })
+    if (change === null) return
+    this.configs.propose(change, this.term)
+    this.dirty = true
   }
 
   private abandonCampaign (t: Millis, reason: string, waitMs: Millis): void {
@@ -475,15 +585,14 @@ export class Election {
     this.activity = 'follower'
     this.rounds = []
     this.leaseEnd = -Infinity
-    for (const v of this.voters ?? []) {
-      if (v !== this.self) this.messages.push({ to: v, msg: { kind: 'release', term } })
-    }
+    for (const v of this.asked) this.messages.push({ to: v, msg: { kind: 'release', term } })
+    this.asked.clear()
     this.onRelease(this.self, term)
   }
 
   /** Lowest id among the other voters that granted us something within the last lease. */
   private handoffTarget (t: Millis): NodeId | null {
-    const recent = (this.voters ?? []).filter(v => {
+    const recent = (this.configs.voters ?? []).filter(v => {
       const at = this.lastGrantAt.get(v)
       return v !== this.self && at !== undefined && t - at <= this.params.leaseMs
     })
@@ -504,7 +613,7 @@ export class Election {
   }
 
   private isVoter (): boolean {
-    return this.voters !== null && this.voters.includes(this.self)
+    return this.configs.voters?.includes(this.self) === true
   }
 
   private mayCampaign (t: Millis): boolean {
@@ -537,7 +646,7 @@ export class Election {
   }
 
   private reportConflicts (conflicts: Array<{ reportedBy: NodeId, theirs: NodeId[] }>): void {
-    const ours = this.voters
+    const ours = this.configs.voters
     if (ours === null) return
     for (const c of conflicts) {
       const key = `${c.reportedBy} ${JSON.stringify(c.theirs)}`
@@ -548,18 +657,35 @@ export class Election {
   }
 
   private persisted (): PersistedElectionState {
-    return {
+    const k = this.configs.knowledge
+    const state: PersistedElectionState = {
       promisedTerm: this.promise.term,
       holder: this.promise.holder,
       highestTerm: this.highestTerm,
-      voters: this.voters === null ? null : [...this.voters],
+      voters: k === null ? null : [...k.committed.voters],
       masterEpoch: this.guard.highestEpoch,
       master: this.guard.masterOfHighest
     }
+    if (k === null || isBootstrapOnly(k)) return state
+    return { ...state, configVersion: k.committed.version, configTerm: k.committed.term, pending: k.pending === null ? null : copyConfig(k.pending) }
   }
 }
 
 /** Campaign priority: the newer term wins; at equal terms the lower id does. */
 function outranks (a: NodeId, aTerm: Epoch, b: NodeId, bTerm: Epoch): boolean {
   return aTerm > bTerm || (aTerm === bTerm && a < b)
+}
+
+/** Should a voter tell the requester its configuration: a later entry, or a commit it missed? */
+function knowsMore (ours: ConfigKnowledge, theirs: ConfigKnowledge | undefined): boolean {
+  const theirLast = theirs === undefined ? BOOTSTRAP_ENTRY : lastEntry(theirs)
+  return compareEntries(lastEntry(ours), theirLast) > 0 || ours.committed.version > (theirs?.committed.version ?? 0)
+}
+
+function restoredConfig (persisted: PersistedElectionState | undefined): ConfigKnowledge | null {
+  if (persisted === undefined || persisted.voters === null) return null
+  return {
+    committed: { version: persisted.configVersion ?? 0, term: persisted.configTerm ?? 0, voters: sortedUnique(persisted.voters) },
+    pending: persisted.pending ?? null
+  }
 }

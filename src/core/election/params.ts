@@ -16,7 +16,11 @@ export const defaultElectionParams: Readonly<ElectionParams> = Object.freeze({
   // Covers clocks running up to 5% apart (each within ±2.5% of real time); quartz drifts < 0.01%.
   maxDriftMs: 50,
   // Spreads competing campaigns apart far more than a loopback or LAN round trip (< 5 ms).
-  backoffMaxMs: 150
+  backoffMaxMs: 150,
+  // A box gone for a minute is gone: long enough to ride out a reboot or a switch restart.
+  replaceDeadVoterAfterMs: 60_000,
+  // Three heartbeats at the default 500 ms: a worker that just appeared may be flapping.
+  promoteAfterAliveMs: 1500
 })
 
 export type ParamsCheck = { ok: true } | { ok: false, problems: string[] }
@@ -36,6 +40,8 @@ export function validateElectionParams (p: ElectionParams): ParamsCheck {
   const renew = positive('renewMs', p.renewMs)
   const drift = positive('maxDriftMs', p.maxDriftMs)
   const backoff = positive('backoffMaxMs', p.backoffMaxMs)
+  positive('replaceDeadVoterAfterMs', p.replaceDeadVoterAfterMs)
+  positive('promoteAfterAliveMs', p.promoteAfterAliveMs)
   if (lease && renew && p.renewMs >= p.leaseMs / 2) {
     problems.push(`renewMs (${p.renewMs}) must be below leaseMs/2 (${p.leaseMs / 2}) so that a lost renewal can be retried before the lease ends: lower renewMs or raise leaseMs`)
   }

@@ -1,20 +1,38 @@
 // One round of lease requests (a campaign, or one renewal by the master): who granted, who
 // refused and for how long, and whether a quorum is reached or out of reach.
 import type { Epoch, Millis, NodeId } from '../types.js'
+import type { LeaseRequest, VoterConfig } from './types.js'
 
 export class LeaseRound {
   private readonly grants = new Set<NodeId>()
   /** Refusing voters and how long until they could grant (their promise or quarantine remaining). */
   private readonly refusals = new Map<NodeId, Millis>()
   private readonly askAgain = new Map<NodeId, Millis>()
+  /** The lease this round gives has been taken: later grants only acknowledge its voter change. */
+  counted = false
 
   constructor (
-    readonly reqId: number,
-    readonly term: Epoch,
+    /** Sent to every voter of the round (and again to refusers whose promise runs out). */
+    readonly request: LeaseRequest,
     /** When the requests left, on the requester's clock: the lease is counted from here. */
     readonly startedAt: Millis,
-    private readonly voters: readonly NodeId[]
+    /** The committed set the lease is counted against, and its version. */
+    private readonly voters: readonly NodeId[],
+    readonly configVersion: number
   ) {}
+
+  get reqId (): number {
+    return this.request.reqId
+  }
+
+  get term (): Epoch {
+    return this.request.term
+  }
+
+  /** The voter change in flight that this round's request carried, if any. */
+  get carries (): VoterConfig | null {
+    return this.request.config?.pending ?? null
+  }
 
   get quorum (): number {
     return quorumOf(this.voters.length)

@@ -12,7 +12,43 @@ export interface ElectionParams {
   maxDriftMs: number
   /** Upper bound of the random wait before campaigning, so that voters rarely campaign together. */
   backoffMaxMs: number
+  /** How long a voter must have been dead (per membership) before the master replaces it. */
+  replaceDeadVoterAfterMs: number
+  /** How long a worker must have been alive (not suspect) before it may replace a dead voter. */
+  promoteAfterAliveMs: number
 }
+
+/**
+ * One voter set in the sequence of configurations. Entries are ordered like Raft log entries, by
+ * (term, version): a node promises nothing to a candidate whose latest entry is older than its own.
+ */
+export interface VoterConfig {
+  /** 0 for the bootstrap set, +1 per committed change. */
+  version: number
+  /** Epoch of the master that proposed (or last re-proposed) this entry; 0 for the bootstrap set. */
+  term: Epoch
+  /** Sorted, unique. */
+  voters: NodeId[]
+}
+
+/** What a node knows of the voter configuration: the committed set, and at most one change in flight. */
+export interface ConfigKnowledge {
+  committed: VoterConfig
+  /** The next version (committed.version + 1), one voter added or removed; not in effect yet. */
+  pending: VoterConfig | null
+}
+
+/** What membership says about one member, on this node's clock. */
+export interface MemberHealth {
+  state: 'alive' | 'suspect' | 'dead'
+  /** When it entered that state. */
+  since: Millis
+}
+
+/** One step of an automatic replacement: add a healthy worker, or remove a dead voter. */
+export type VoterChange =
+  | { op: 'add', voter: NodeId, replacing: NodeId, reason: string }
+  | { op: 'remove', voter: NodeId, reason: string }
 
 /** A candidate (or the master, to renew) asks a voter for its promise. */
 export interface LeaseRequest {
@@ -21,6 +57,8 @@ export interface LeaseRequest {
   candidate: NodeId
   /** Identifies the round, so that a late answer is never counted for a newer round. */
   reqId: number
+  /** The candidate's configuration; absent while it is the bootstrap set with no change in flight. */
+  config?: ConfigKnowledge
 }
 
 /** A voter's answer; also tells a refused candidate what the voter has promised and for how long. */
@@ -34,6 +72,8 @@ export interface LeaseResponse {
   holder: NodeId | null
   /** How long the voter's current promise (or its post-restart quarantine) still runs, on its clock. */
   remainingMs: Millis
+  /** The voter's configuration, sent only when the request's was older or missed a commit. */
+  config?: ConfigKnowledge
 }
 
 /** The holder of a promise gives it back: it is not master at this term and never will be again. */
@@ -54,6 +94,8 @@ export interface MasterAnnounce {
   term: Epoch
   master: NodeId
   leaseRemainingMs: Millis
+  /** The master's committed voter set; absent while it is the bootstrap set. */
+  config?: VoterConfig
 }
 
 export type ElectionMessage = LeaseRequest | LeaseResponse | Release | TimeoutNow | MasterAnnounce
@@ -85,6 +127,12 @@ export type ElectionEvent =
   | { type: 'voters-conflict', ours: NodeId[], theirs: NodeId[], reportedBy: NodeId }
   /** The fencing guard refused an order. */
   | { type: 'fenced', epoch: Epoch, from: NodeId, reason: string }
+  /** This master proposed the next voter set: it takes effect once quorums of the old and new sets hold it. */
+  | { type: 'config-proposed', version: number, change: 'add' | 'remove', voter: NodeId, reason: string }
+  /** The committed voter set gained `voter` (committed here, or learned from the master). */
+  | { type: 'voter-added', voter: NodeId, configVersion: number, voters: NodeId[] }
+  /** The committed voter set lost `voter`, and why. */
+  | { type: 'voter-removed', voter: NodeId, configVersion: number, voters: NodeId[], reason: string }
 
 /**
  * What must survive a restart. The adapter writes it (atomically) before sending the messages
@@ -97,8 +145,13 @@ export interface PersistedElectionState {
   holder: NodeId | null
   /** The highest term seen anywhere: a restarted node never campaigns at or below it. */
   highestTerm: Epoch
-  /** The agreed voter set, sorted; null before bootstrap. */
+  /** The committed voter set, sorted; null before bootstrap. */
   voters: NodeId[] | null
+  /** Version and term of `voters` (absent in older files and for the bootstrap set: 0). */
+  configVersion?: number
+  configTerm?: Epoch
+  /** The voter change this node has acknowledged and not yet seen committed. */
+  pending?: VoterConfig | null
   /** Highest epoch the fencing guard has seen held by a master (absent in older files: 0). */
   masterEpoch?: Epoch
   /** The master of masterEpoch, when known. */
@@ -126,7 +179,12 @@ export interface ElectionStatus {
   term: Epoch
   /** The master whose lease this node believes valid right now (itself included), or null. */
   master: KnownMaster | null
+  /** The committed voter set. */
   voters: NodeId[] | null
+  /** Version of `voters`: 0 for the bootstrap set, +1 per committed change. */
+  configVersion: number
+  /** The voter change in flight, as far as this node knows. */
+  pendingConfig: { version: number, voters: NodeId[] } | null
   proposal: NodeId[] | null
   /** The promise this voter currently holds out, or null. */
   promisedTo: { holder: NodeId, term: Epoch, remainingMs: Millis } | null

@@ -30,6 +30,7 @@ function sameOffer (a: DeepReadonly<Capacity>, b: DeepReadonly<Capacity>): boole
 function sameClaim (a: DeepReadonly<ClusterClaim>, b: DeepReadonly<ClusterClaim>): boolean {
   return a.epoch === b.epoch &&
     a.master === b.master &&
+    a.configVersion === b.configVersion &&
     sameNullableList(a.voters, b.voters) &&
     sameNullableList(a.proposal, b.proposal)
 }

@@ -79,7 +79,8 @@ export function freezeHeartbeat (hb: Heartbeat): FrozenHeartbeat {
       voters: cluster.voters === null ? null : Object.freeze([...cluster.voters]),
       proposal: cluster.proposal === null ? null : Object.freeze([...cluster.proposal]),
       epoch: cluster.epoch,
-      master: cluster.master
+      master: cluster.master,
+      ...(cluster.configVersion !== undefined ? { configVersion: cluster.configVersion } : {})
     })
   })
 }
