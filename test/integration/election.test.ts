@@ -84,3 +84,32 @@ test('partition the master from the majority (namespace LAN): the majority elect
     lan.destroy()
   }
 })
+
+test('a voter dead for good is replaced by a healthy worker, and the cluster keeps a master', { timeout: 120_000 }, async () => {
+  const cluster = await LocalCluster.create({ nodes: 4, expect: 3, args: ['--replace-dead-voter-after-ms', '3000'] })
+  cluster.start()
+  try {
+    const statuses = await cluster.waitConverged(30_000)
+    const voters = statuses[0]!.voters!
+    const worker = statuses.find(s => !voters.includes(s.self.id))!.self.id
+    const master = statuses[0]!.master!.id
+    // Kill a voter that is not the master, so the replacement runs without a failover.
+    const victimId = voters.find(v => v !== master)!
+    const victim = cluster.nodes[statuses.findIndex(s => s.self.id === victimId)]!
+    victim.signal('SIGKILL')
+    const survivors = cluster.nodes.filter(n => n !== victim)
+    const after = await waitFor('the dead voter to be replaced', async () => {
+      const st = await Promise.all(survivors.map(async n => await n.status()))
+      if (st.some(s => s == null)) return undefined
+      const sets = st.map(s => s!.voters ?? [])
+      const done = sets.every(v => v.includes(worker) && !v.includes(victimId) && v.length === 3)
+      return done ? st[0]! : undefined
+    }, 60_000, 100)
+    assert.ok(after.configVersion >= 2, `two committed steps (add, remove), got version ${after.configVersion}`)
+    assert.ok(after.master != null, 'a master all along the change')
+    assert.equal(await agreedMaster(survivors).then(m => m?.id), master, 'no failover was needed')
+  } finally {
+    await cluster.stop()
+    cluster.cleanup()
+  }
+})
