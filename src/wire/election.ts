@@ -3,7 +3,7 @@
 import { checkConfig, checkKnowledge } from '../core/election/config.js'
 import { MAX_VOTERS } from '../core/election/params.js'
 import type { ConfigKnowledge, ElectionMessage, VoterConfig } from '../core/election/types.js'
-import { fail, ok, parseJsonBounded, type DecodeResult } from './result.js'
+import { fail, isObject, ok, parseJsonBounded, preview, type DecodeResult } from './result.js'
 
 /** Room for a request carrying two full voter sets (committed and in flight) of the longest ids. */
 export const MAX_ELECTION_FRAME_BYTES = 8192
@@ -144,16 +144,4 @@ function bool (m: Record<string, unknown>, key: string): boolean {
   const value = m[key]
   if (typeof value !== 'boolean') throw new Invalid(`${key}: must be true or false, got ${preview(value)}`)
   return value
-}
-
-function isObject (value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
-
-function preview (value: unknown): string {
-  if (value === undefined) return 'nothing'
-  if (Array.isArray(value)) return `an array of ${value.length}`
-  if (typeof value === 'object' && value !== null) return 'an object'
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)
-  return String(value)
 }

@@ -2,7 +2,7 @@
 // copied into a fresh object, so nothing unexpected reaches the view.
 import type { Capacity, ClusterClaim, Load, NodeId, Role } from '../core/types.js'
 import type { Heartbeat, Leave } from '../core/membership/heartbeat.js'
-import { fail, ok, parseJsonBounded, type DecodeResult } from './result.js'
+import { fail, isObject, ok, parseJsonBounded, preview, type DecodeResult } from './result.js'
 
 export type GossipMessage =
   | { v: 1, kind: 'heartbeat', hb: Heartbeat }
@@ -224,17 +224,4 @@ function readRecord<V> (value: unknown, path: string, maxEntries: number, maxKey
   }
   // fromEntries defines own properties, so a "__proto__" key cannot reach the prototype.
   return Object.fromEntries(entries)
-}
-
-function isObject (value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
-
-/** A short, safe rendering of a rejected value for the reason text. */
-function preview (value: unknown): string {
-  if (value === undefined) return 'nothing'
-  if (Array.isArray(value)) return `an array of ${value.length}`
-  if (typeof value === 'object' && value !== null) return 'an object'
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)
-  return String(value)
 }

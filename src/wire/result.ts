@@ -27,3 +27,16 @@ export function parseJsonBounded (bytes: Uint8Array, maxBytes: number): DecodeRe
     return fail(`message is not valid JSON: ${err instanceof Error ? err.message : String(err)}`)
   }
 }
+
+export function isObject (value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+/** A short, safe rendering of a rejected value for a reason text (never echoes a long string). */
+export function preview (value: unknown): string {
+  if (value === undefined) return 'nothing'
+  if (Array.isArray(value)) return `an array of ${value.length}`
+  if (typeof value === 'object' && value !== null) return 'an object'
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)
+  return String(value)
+}
