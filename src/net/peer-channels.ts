@@ -2,11 +2,13 @@
 // one protocol, carrying length-prefixed frames. Opening a stream per message costs ~20x
 // (measured), and abandoned streams exhaust libp2p's per-connection stream limit.
 // Callers' state machines own retries: a frame sent on a stream that breaks may be lost.
+// Outbound frames are length-prefixed here and everything queued for a peer leaves as one
+// chunk: each chunk costs a yamux frame, a noise message and a socket write (it-length-prefixed's
+// encoder would write the prefix and the frame as two chunks each).
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { Stream, Connection } from '@libp2p/interface'
 import * as lp from 'it-length-prefixed'
 import { pipe } from 'it-pipe'
-import { pushable, type Pushable } from 'it-pushable'
 import type { Logger } from 'pino'
 import type { ClusterLibp2p } from './libp2p.js'
 
@@ -25,8 +27,112 @@ export interface PeerChannelsOptions {
 /** it-length-prefixed's errors for a frame over the limit or a malformed length prefix. */
 const FRAMING_ERRORS = new Set(['InvalidDataLengthError', 'InvalidDataLengthLengthError', 'InvalidMessageLengthError'])
 
+/** Above this many queued bytes a chunk is cut (a single larger frame still goes alone). */
+const MAX_CHUNK_BYTES = 1024 * 1024
+
+/** Unsigned LEB128, the length prefix it-length-prefixed reads. */
+function varintLength (n: number): number {
+  let bytes = 1
+  while (n >= 0x80) { n = Math.floor(n / 0x80); bytes++ }
+  return bytes
+}
+
+function writeVarint (n: number, into: Uint8Array, at: number): number {
+  while (n >= 0x80) {
+    into[at++] = (n % 0x80) | 0x80
+    n = Math.floor(n / 0x80)
+  }
+  into[at++] = n
+  return at
+}
+
+/**
+ * The frames waiting for one peer's stream. The stream pulls a chunk whenever it is ready for
+ * one; the chunk holds every frame queued since the last pull, so frames queued in one turn (or
+ * while the stream was busy) share one write.
+ */
+export class FrameQueue implements AsyncIterable<Uint8Array> {
+  private frames: Uint8Array[] = []
+  private head = 0
+  private ended = false
+  private wake: (() => void) | null = null
+  private readonly emptyWaiters: Array<() => void> = []
+
+  /** Frames queued and not yet handed to the stream. */
+  get length (): number {
+    return this.frames.length - this.head
+  }
+
+  push (frame: Uint8Array): void {
+    if (this.ended) return
+    this.frames.push(frame)
+    this.wake?.()
+  }
+
+  end (): void {
+    this.ended = true
+    this.wake?.()
+  }
+
+  /** Resolves once every queued frame has been handed to the stream (or the queue ended). */
+  async onEmpty (): Promise<void> {
+    if (this.length === 0 || this.ended) return
+    await new Promise<void>((resolve) => { this.emptyWaiters.push(resolve) })
+  }
+
+  async * [Symbol.asyncIterator] (): AsyncGenerator<Uint8Array, void, undefined> {
+    try {
+      for (;;) {
+        while (this.length === 0 && !this.ended) {
+          await new Promise<void>((resolve) => { this.wake = resolve })
+          this.wake = null
+        }
+        if (this.length === 0) return
+        yield this.take()
+      }
+    } finally {
+      // The stream is done with us (ended, or it broke): nothing queued will be handed over.
+      this.ended = true
+      this.settleEmpty()
+    }
+  }
+
+  /** Length-prefixed frames from the head, concatenated, up to MAX_CHUNK_BYTES (at least one). */
+  private take (): Uint8Array {
+    let end = this.head
+    let size = 0
+    while (end < this.frames.length) {
+      const f = this.frames[end] as Uint8Array
+      const next = size + varintLength(f.byteLength) + f.byteLength
+      if (end > this.head && next > MAX_CHUNK_BYTES) break
+      size = next
+      end++
+    }
+    const chunk = new Uint8Array(size)
+    let at = 0
+    for (let i = this.head; i < end; i++) {
+      const f = this.frames[i] as Uint8Array
+      at = writeVarint(f.byteLength, chunk, at)
+      chunk.set(f, at)
+      at += f.byteLength
+    }
+    if (end === this.frames.length) {
+      this.frames = []
+      this.head = 0
+      this.settleEmpty()
+    } else {
+      this.head = end
+    }
+    return chunk
+  }
+
+  private settleEmpty (): void {
+    for (const resolve of this.emptyWaiters.splice(0)) resolve()
+  }
+}
+
 interface Outbound {
-  queue: Pushable<Uint8Array>
+  queue: FrameQueue
   opened: Promise<void>
 }
 
@@ -60,7 +166,7 @@ export class PeerChannels {
     if (!this.running) return false
     let out = this.outbound.get(peer)
     if (out == null) out = this.open(peer)
-    if (out.queue.readableLength >= this.opts.maxQueuedFrames) {
+    if (out.queue.length >= this.opts.maxQueuedFrames) {
       this.droppedFrames++
       return false
     }
@@ -73,11 +179,11 @@ export class PeerChannels {
     const out = this.outbound.get(peer)
     if (out == null) return
     await out.opened.catch(() => {})
-    await out.queue.onEmpty().catch(() => {})
+    await out.queue.onEmpty()
   }
 
   private open (peer: string): Outbound {
-    const queue = pushable<Uint8Array>()
+    const queue = new FrameQueue()
     const out: Outbound = { queue, opened: Promise.resolve() }
     this.outbound.set(peer, out)
     const drop = (err?: unknown): void => {
@@ -91,7 +197,7 @@ export class PeerChannels {
       })
       // The remote never writes on our outbound stream; reading it notices a reset promptly.
       void pipe(stream.source, async (src) => { for await (const _ of src) { /* ignore */ } }).catch(drop)
-      pipe(queue, (src) => lp.encode(src), stream.sink).then(() => drop(), drop)
+      pipe(queue, stream.sink).then(() => drop(), drop)
     })()
     out.opened.catch(drop)
     return out

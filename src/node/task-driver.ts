@@ -10,6 +10,8 @@ import type { NodeId } from '../core/types.js'
 import { SubmitterLedger, type Settlement } from '../core/tasks/submitter.js'
 import { WorkerLedger, type AbortCommand, type StartCommand } from '../core/tasks/worker.js'
 import { TaskTable } from '../core/tasks/table.js'
+import { FifoMap } from '../core/tasks/fifo-map.js'
+import { foldAccepted } from '../core/tasks/fold.js'
 import { createScheduler } from '../core/tasks/scheduler-port.js'
 import type { Outgoing, TaskMessage } from '../core/tasks/messages.js'
 import type { TaskView, WorkerInfo, TableSnapshot, TaskState, TaskSummary } from '../core/tasks/table-types.js'
@@ -62,11 +64,14 @@ export class TaskDriver {
   private readonly handlers = new Map<string, TaskHandler>()
   /** The worker ledger reads this object: adding a key registers the type. */
   private readonly handlerLimits: Record<string, HandlerOptions> = {}
-  private readonly running = new Map<string, AbortController>()
+  private readonly running = new Map<string, LazyAbort>()
   private readonly waiters = new Map<string, Waiter>()
-  private readonly recent = new Map<string, TaskResult>()
+  private readonly recent = new FifoMap<string, TaskResult>()
   private knownMaster: { id: NodeId | null, epoch: number } = { id: null, epoch: -1 }
   private flushScheduled = false
+  private flushing = false
+  /** Messages for other nodes produced by the current flush, sent together at its end. */
+  private readonly remote = new Map<NodeId, TaskMessage[]>()
   private seq = 0
   private readonly idPrefix: string
   duplicatesRun = 0
@@ -230,6 +235,15 @@ export class TaskDriver {
   }
 
   private flush (): void {
+    this.flushing = true
+    try {
+      this.flushRounds()
+    } finally {
+      this.flushing = false
+    }
+  }
+
+  private flushRounds (): void {
     for (let round = 0; round < 32; round++) {
       const now = this.o.clock.now()
       const out: Outgoing[] = []
@@ -248,58 +262,76 @@ export class TaskDriver {
       const settlements = s.settlements
       this.submitter.advance()
       const w = this.worker.ready()
-      out.push(...w.messages)
-      this.worker.advance()
+      // Before taking the worker's messages: a handler that returns at once puts its done in
+      // this batch, which then replaces the ack.
       for (const a of w.aborts) this.abort(a)
       for (const st of w.starts) this.start(st)
+      out.push(...this.worker.ready().messages)
+      this.worker.advance()
       for (const e of w.events) {
+        if (e.type === 'accepted') {
+          this.o.history.record({ type: 'order-accepted', epoch: e.epoch, from: e.from, ids: e.ids })
+          continue
+        }
         this.o.log.info({ ...e }, `worker: ${e.type}`)
         if (e.type === 'fenced') this.o.history.record({ type: 'order-refused', epoch: e.epoch, from: e.from, reason: e.reason, kind: e.kind })
       }
       for (const st of settlements) this.settle(st)
-      if (out.length === 0) return
-      if (!this.send(out)) return
+      if (out.length === 0 || !this.send(out)) {
+        this.sendRemote()
+        return
+      }
     }
+    this.sendRemote()
     this.scheduleFlush() // a long cascade: finish it on the next turn
   }
 
-  /** Send remote messages; deliver local ones. Returns true if anything was delivered locally. */
+  /** Queue remote messages for this turn's frames; deliver local ones. Returns true if anything was delivered locally. */
   private send (out: Outgoing[]): boolean {
-    const byPeer = new Map<NodeId, TaskMessage[]>()
+    let local: TaskMessage[] | undefined
     for (const { to, msg } of out) {
       this.recordOutgoing(to, msg)
-      let list = byPeer.get(to)
-      if (list == null) byPeer.set(to, list = [])
+      if (to === this.o.selfId) {
+        (local ??= []).push(msg)
+        continue
+      }
+      let list = this.remote.get(to)
+      if (list == null) this.remote.set(to, list = [])
       list.push(msg)
-    }
-    const local = byPeer.get(this.o.selfId)
-    byPeer.delete(this.o.selfId)
-    for (const [peer, msgs] of byPeer) {
-      const { frames, oversized } = packTaskFrames(msgs)
-      for (const f of frames) this.channels?.send(peer, f)
-      if (oversized.length > 0) this.o.log.error({ peer, count: oversized.length }, 'task messages over the frame limit were not sent')
     }
     if (local != null) this.deliver(this.o.selfId, local)
     return local != null
   }
 
+  /** Everything a flush produced for a peer, over all its rounds, leaves as one frame (when it fits). */
+  private sendRemote (): void {
+    for (const [peer, msgs] of this.remote) {
+      const { frames, oversized } = packTaskFrames(foldAccepted(msgs))
+      for (const f of frames) this.channels?.send(peer, f)
+      if (oversized.length > 0) this.o.log.error({ peer, count: oversized.length }, 'task messages over the frame limit were not sent')
+    }
+    this.remote.clear()
+  }
+
   private recordOutgoing (to: NodeId, msg: TaskMessage): void {
     const h = this.o.history
     if (msg.kind === 'assign') h.record({ type: 'assign-sent', epoch: msg.epoch, to, tasks: msg.tasks.map(t => [t.spec.id, t.attempt]) })
-    else if (msg.kind === 'ack') h.record({ type: 'order-accepted', epoch: msg.epoch, from: to, ids: msg.ids })
     else if (msg.kind === 'refuse') h.record({ type: 'order-refused', epoch: msg.epoch, from: to, reason: msg.reason, kind: 'assign' })
   }
 
   private onTableEvent (e: ReturnType<TaskTable['ready']>['events'][number]): void {
-    if (e.type === 'placed') this.o.log.debug({ ...e, decision: this.table?.task(e.id)?.attempts.at(-1)?.decision ?? null }, 'placement')
-    else if (e.type === 'worker-lost') this.o.history.record({ type: 'worker-lost', node: e.node, requeued: e.requeued.length })
-    else if (e.type === 'duplicate') { this.duplicatesRun++; this.o.log.warn({ ...e }, 'task ran more than once') } else this.o.log.debug({ ...e }, `table: ${e.type}`)
+    if (e.type === 'worker-lost') this.o.history.record({ type: 'worker-lost', node: e.node, requeued: e.requeued.length })
+    else if (e.type === 'duplicate') { this.duplicatesRun++; this.o.log.warn({ ...e }, 'task ran more than once') }
+    // Several events per task: build nothing (least of all a copy of the task's record) unless debug is on.
+    else if (!this.o.log.isLevelEnabled('debug')) return
+    else if (e.type === 'placed') this.o.log.debug({ ...e, decision: this.table?.task(e.id)?.attempts.at(-1)?.decision ?? null }, 'placement')
+    else this.o.log.debug({ ...e }, `table: ${e.type}`)
   }
 
   private start (cmd: StartCommand): void {
     const { spec, attempt, epoch } = cmd
     const fn = this.handlers.get(spec.type)
-    const ac = new AbortController()
+    const ac = new LazyAbort()
     this.running.set(spec.id, ac)
     this.o.history.record({ type: 'task-start', id: spec.id, attempt, epoch })
     const finish = (outcome: TaskOutcome): void => {
@@ -307,17 +339,26 @@ export class TaskDriver {
       this.running.delete(spec.id)
       this.o.history.record({ type: 'task-end', id: spec.id, attempt, ok: outcome.ok, ...(outcome.ok ? {} : { code: outcome.error.code }) })
       this.worker.finished(spec.id, outcome, this.o.clock.now())
-      this.scheduleFlush()
+      if (!this.flushing) this.scheduleFlush() // inside a flush, its next round takes the done
+    }
+    const failed = (err: unknown): void => {
+      finish({ ok: false, error: { code: 'handler-error', message: err instanceof Error ? err.message : String(err) } })
     }
     if (fn == null) {
       finish({ ok: false, error: { code: 'no-handler', message: `no handler for task type "${spec.type}" on this node` } })
       return
     }
-    Promise.resolve()
-      .then(async () => await fn(spec.payload, { id: spec.id, type: spec.type, attempt, epoch, signal: ac.signal }))
-      .then((value) => { finish(toJsonOutcome(value)) }, (err: unknown) => {
-        finish({ ok: false, error: { code: 'handler-error', message: err instanceof Error ? err.message : String(err) } })
-      })
+    // Called right here, not in a later microtask: a handler that returns a plain value finishes
+    // within this flush, so its done (and the master's result) leave in this turn's frames.
+    let value: ReturnType<TaskHandler>
+    try {
+      value = fn(spec.payload, { id: spec.id, type: spec.type, attempt, epoch, get signal () { return ac.signal } })
+    } catch (err) {
+      failed(err)
+      return
+    }
+    if (isPromiseLike(value)) Promise.resolve(value).then((v) => { finish(toJsonOutcome(v)) }, failed)
+    else finish(toJsonOutcome(value))
   }
 
   private abort (cmd: AbortCommand): void {
@@ -332,7 +373,7 @@ export class TaskDriver {
       ? { id: s.id, ok: true, value: s.value, attempts: s.attempts, node: s.node, durationMs: s.durationMs }
       : { id: s.id, ok: false, error: s.error, attempts: s.attempts, node: s.node, durationMs: s.durationMs }
     this.recent.set(s.id, result)
-    if (this.recent.size > RECENT_RESULTS) this.recent.delete(this.recent.keys().next().value!)
+    if (this.recent.size > RECENT_RESULTS) this.recent.shift()
     const w = this.waiters.get(s.id)
     this.waiters.delete(s.id)
     w?.resolve(result)
@@ -372,6 +413,35 @@ export class TaskDriver {
       submitter: this.o.selfId
     }
   }
+}
+
+/**
+ * An AbortController made only when the handler reads its signal: most handlers never do, and
+ * a controller per task is a measurable share of a short task's cost.
+ */
+class LazyAbort {
+  private controller?: AbortController
+  private reason?: unknown
+  private aborted = false
+
+  get signal (): AbortSignal {
+    if (this.controller === undefined) {
+      this.controller = new AbortController()
+      if (this.aborted) this.controller.abort(this.reason)
+    }
+    return this.controller.signal
+  }
+
+  abort (reason: unknown): void {
+    if (this.aborted) return
+    this.aborted = true
+    this.reason = reason
+    this.controller?.abort(reason)
+  }
+}
+
+function isPromiseLike (value: unknown): value is PromiseLike<unknown> {
+  return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as { then?: unknown }).then === 'function'
 }
 
 function toJsonOutcome (value: unknown): TaskOutcome {

@@ -54,6 +54,11 @@ export function encodeTaskFrame (msgs: readonly TaskMessage[]): Uint8Array {
  * messages so that this does not happen).
  */
 export function packTaskFrames (msgs: readonly TaskMessage[], maxBytes = MAX_TASK_FRAME_BYTES): { frames: Uint8Array[], oversized: TaskMessage[] } {
+  // The usual batch fits one frame: one stringify and one encode instead of one per message.
+  if (msgs.length <= MAX_MESSAGES_PER_FRAME) {
+    const whole = encodeTaskFrame(msgs)
+    if (whole.byteLength <= maxBytes) return { frames: msgs.length === 0 ? [] : [whole], oversized: [] }
+  }
   const head = encoder.encode(`{"v":${TASK_PROTOCOL_VERSION},"kind":"batch","msgs":[`)
   const tail = encoder.encode(']}')
   const frames: Uint8Array[] = []

@@ -500,4 +500,18 @@ describe('TaskTable: cancellation, duplicates, retention and views', () => {
     t.setWorkers([workerInfo('w1', 1), workerInfo('w3', 1)], 1)
     assert.deepEqual(assignments(drain(t)), { b: ['w3', 1] })
   })
+
+  test('a done without an ack finishes the task (the worker folds the ack into it)', () => {
+    const t = activeTable([workerInfo('w1')])
+    submit(t, [spec('a')], 1)
+    assert.deepEqual(assignments(drain(t)), { a: ['w1', 1] })
+    t.receive('w1', [done('a', 1, { durationMs: 3 })], 10)
+    const out = drain(t)
+    assert.deepEqual(sent(out.messages, 'result', 'sub').map(r => [r.id, r.ok, r.node]), [['a', true, 'w1']])
+    const attempt = t.task('a')?.attempts[0]
+    assert.equal(attempt?.outcome, 'ok')
+    assert.equal(attempt?.startedAt, 7, 'started durationMs before the done arrived')
+    assert.equal(t.snapshot().counters.duplicatesSeen, 0)
+  })
 })
+

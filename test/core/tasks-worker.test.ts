@@ -245,4 +245,38 @@ describe('WorkerLedger', () => {
     w.assign('m1', 1, [{ spec: spec('c'), attempt: 2 }], 1003)
     assert.deepEqual(drain(w).starts.map(s => s.spec.id), ['c'], 'c aged out of the dedup window')
   })
+
+  test('a task that finishes before its ack left sends the done alone (it implies the ack)', () => {
+    const { w } = newWorker(3)
+    w.assign('m1', 1, orders('a', 'b'), 0)
+    w.finished('a', { ok: true, value: 1 }, 0)
+    const out = drain(w)
+    assert.deepEqual(sent(out.messages, 'ack', 'm1').map(a => a.ids), [['b']], 'only the still-running task is acked')
+    assert.deepEqual(sent(out.messages, 'done', 'm1').map(d => [d.id, d.epoch]), [['a', 1]])
+    assert.deepEqual(out.events.filter(e => e.type === 'accepted').map(e => e.type === 'accepted' ? e.ids : []), [['a', 'b']], 'both orders were taken on')
+    // Once the ack has left, a later finish is a plain done.
+    w.assign('m1', 1, orders('c'), 1)
+    assert.deepEqual(sent(drain(w).messages, 'ack', 'm1').map(a => a.ids), [['c']])
+    w.finished('c', { ok: true, value: 3 }, 2)
+    assert.deepEqual(drain(w).messages.map(m => m.msg.kind), ['done'])
+  })
+
+  test('an ack whose every task finished is not sent at all', () => {
+    const { w } = newWorker()
+    w.assign('m1', 1, orders('a'), 0)
+    w.finished('a', { ok: false, error: { code: 'handler-error', message: 'boom' } }, 0)
+    assert.deepEqual(drain(w).messages.map(m => m.msg.kind), ['done'])
+  })
+
+  test('no folding when the done goes to another master than the ack', () => {
+    const { w, fence } = newWorker()
+    w.assign('m1', 1, orders('a'), 0)
+    fence.master = 'm2'
+    fence.epoch = 2
+    w.masterChanged('m2', 2, 0)
+    w.finished('a', { ok: true, value: 1 }, 1)
+    const out = drain(w)
+    assert.deepEqual(sent(out.messages, 'ack', 'm1').map(a => a.ids), [['a']], 'm1 still hears its ack')
+    assert.equal(sent(out.messages, 'done', 'm2').length, 1)
+  })
 })

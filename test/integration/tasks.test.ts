@@ -62,7 +62,7 @@ test('slots are never exceeded, constraints keep tasks on labelled nodes, and hi
     assert.equal(impossible.error?.code, 'no-eligible-node')
 
     // Fill all 6 slots, queue low-priority work behind them, then one high-priority task.
-    const fill = Array.from({ length: 6 }, async (_, k) => await post(client, { type: 'sleep', payload: { ms: 1000 }, options: { id: `fill-${k}` } }))
+    const fill = Array.from({ length: 6 }, async (_, k) => await post(client, { type: 'sleep', payload: { ms: 2000 }, options: { id: `fill-${k}` } }))
     await new Promise(resolve => setTimeout(resolve, 300))
     const low = Array.from({ length: 6 }, async (_, k) => await post(client, { type: 'sleep', payload: { ms: 50 }, options: { id: `low-${k}`, priority: 0 } }))
     await new Promise(resolve => setTimeout(resolve, 200))

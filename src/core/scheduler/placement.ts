@@ -52,7 +52,15 @@ interface Memo {
 /** Equal strings mean equal type and requirements (key order aside, which only costs a miss). */
 function shapeOf (task: PendingTask): string {
   const r = task.req
+  // The common shape without resources or constraints skips stringifying the maps; it starts
+  // with '"', the general form with '[', so the two never collide.
+  if (isEmpty(r.resources) && isEmpty(r.constraints)) return `${JSON.stringify(task.type)},${r.slots},${r.cpus},${r.memoryBytes}`
   return JSON.stringify([task.type, r.slots, r.cpus, r.memoryBytes, r.resources, r.constraints])
+}
+
+function isEmpty (record: Record<string, unknown>): boolean {
+  for (const key in record) if (Object.hasOwn(record, key)) return false
+  return true
 }
 
 function byId (a: WorkerState, b: WorkerState): number {

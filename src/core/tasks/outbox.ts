@@ -15,6 +15,11 @@ export class Outbox<Extra extends object> {
     this.messages.push({ to, msg })
   }
 
+  /** Takes back unsent messages, e.g. ones a later message made redundant. */
+  unsend (redundant: (o: Outgoing) => boolean): void {
+    this.messages = this.messages.filter(o => !redundant(o))
+  }
+
   /** The non-message outputs (settlements, start commands, events...), appended to in place. */
   get out (): Extra {
     return this.extra

@@ -24,7 +24,7 @@ export class PlacedLedger {
   /** A copy: the scheduler must not see later changes, nor change ours. */
   get (node: NodeId): PlacedResources {
     const p = this.byNode.get(node)
-    return p === undefined ? emptyPlaced() : { ...p, resources: { ...p.resources } }
+    return p === undefined ? emptyPlaced() : { tasks: p.tasks, slots: p.slots, cpus: p.cpus, memoryBytes: p.memoryBytes, resources: { ...p.resources } }
   }
 
   drop (node: NodeId): void {

@@ -7,6 +7,7 @@ import type { Epoch, Millis, NodeId } from '../types.js'
 import type { PendingTask, PlacementDecision, WorkerState } from '../scheduler/types.js'
 import type { AttemptOrder, DoneMessage, ReportMessage, RunningEntry, TaskMessage } from './messages.js'
 import type { TaskFailure, TaskId, TaskOutcome, TaskSpec } from './types.js'
+import { FifoMap } from './fifo-map.js'
 import { Outbox } from './outbox.js'
 import { PlacedLedger } from './placed.js'
 import { taskView } from './table-view.js'
@@ -44,7 +45,7 @@ export class TaskTable {
   private readonly inFlight = new Set<TaskId>()
   private readonly onNode = new Map<NodeId, Set<TaskId>>()
   /** Finished ids in finishing order (oldest first), for retention. */
-  private readonly finished = new Map<TaskId, Millis>()
+  private readonly finished = new FifoMap<TaskId, Millis>()
   private readonly placed = new PlacedLedger()
   private readonly counters: TableCounters = zeroCounters()
   private liveCount = 0
@@ -126,8 +127,8 @@ export class TaskTable {
       const rec = this.records.get(id)
       if (rec !== undefined && rec.deadline <= now) this.attemptTimedOut(rec, now)
     }
-    for (const [id, at] of this.finished) {
-      if (now - at < this.params.retentionMs) break // finishing order: the rest are younger
+    for (let id = this.finished.oldest(); id !== undefined; id = this.finished.oldest()) {
+      if (now - (this.finished.get(id) as Millis) < this.params.retentionMs) break // finishing order: the rest are younger
       this.forget(id)
     }
     this.flushDoneAcks()
@@ -271,6 +272,11 @@ export class TaskTable {
     if (att?.doneReceived === true) return // a re-send
     if (att !== undefined && att === rec.current) {
       att.doneReceived = true
+      // A worker whose task finished before its ack left sends the done alone: it implies the ack.
+      if (att.startedAt === null) {
+        att.startedAt = Math.max(att.placedAt ?? now, now - done.durationMs)
+        rec.refusals = 0
+      }
       this.currentAttemptDone(rec, att, done, now)
       return
     }
@@ -509,7 +515,10 @@ export class TaskTable {
   }
 
   private workerStates (): WorkerState[] {
-    return [...this.workers.values()].map(w => ({ ...w, placed: this.placed.get(w.id) }))
+    const states: WorkerState[] = []
+    // A literal, not a spread: this runs for every placement round.
+    for (const w of this.workers.values()) states.push({ id: w.id, capacity: w.capacity, load: w.load, handlers: w.handlers, isMaster: w.isMaster, placed: this.placed.get(w.id) })
+    return states
   }
 
   // ---- finishing and retention
@@ -535,9 +544,9 @@ export class TaskTable {
     this.outbox.send(rec.submitter, rec.result)
     this.finished.set(rec.id, now)
     while (this.finished.size > this.params.maxFinished) {
-      const oldest = this.finished.keys().next()
-      if (oldest.done === true) break
-      this.forget(oldest.value)
+      const oldest = this.finished.oldest()
+      if (oldest === undefined) break
+      this.forget(oldest)
     }
   }
 

@@ -1,8 +1,9 @@
 // The running side of a task, on every node: obeys only orders from the current master (fencing),
 // runs each task id at most once at a time, and holds every result until a master acknowledges it.
 import type { Epoch, Millis, NodeId } from '../types.js'
-import type { AttemptOrder, DoneMessage, Outgoing, RunningEntry, TaskMessage } from './messages.js'
+import type { AckMessage, AttemptOrder, DoneMessage, Outgoing, RunningEntry, TaskMessage } from './messages.js'
 import type { TaskId, TaskOutcome, TaskSpec } from './types.js'
+import { FifoMap } from './fifo-map.js'
 import { Outbox } from './outbox.js'
 import { chunkBySize, jsonBytes } from './size.js'
 
@@ -47,6 +48,8 @@ export interface StartCommand { spec: TaskSpec, attempt: number, epoch: Epoch }
 export interface AbortCommand { id: TaskId, reason: 'timeout' | 'cancelled' }
 
 export type WorkerEvent =
+  /** Orders this node took on (its ack may be folded into the done, so the ack is no record of it). */
+  | { type: 'accepted', from: NodeId, epoch: Epoch, ids: TaskId[] }
   | { type: 'fenced', from: NodeId, epoch: Epoch, kind: TaskMessage['kind'], reason: string }
   | { type: 'refused', from: NodeId, id: TaskId, reason: string }
   | { type: 'timed-out', id: TaskId, attempt: number }
@@ -85,10 +88,14 @@ export class WorkerLedger {
   /** Results no master has acknowledged yet: bounded by the slots, since only running tasks finish. */
   private readonly unacked = new Map<TaskId, Unacked>()
   /** Acknowledged results, oldest first. */
-  private readonly recent = new Map<TaskId, { done: DoneMessage, at: Millis }>()
+  private readonly recent = new FifoMap<TaskId, { done: DoneMessage, at: Millis }>()
   private master: NodeId | null = null
   private epoch: Epoch = -1
   private readonly outbox = new Outbox<Omit<WorkerReady, 'messages'>>(() => ({ starts: [], aborts: [], events: [] }))
+  /** Acks in the outbox, and the ids among them whose done is in the outbox too: a done implies the ack. */
+  private unsentAcks: AckMessage[] = []
+  private readonly ackUnsent = new Map<TaskId, NodeId>()
+  private readonly ackFolded = new Set<TaskId>()
 
   constructor (params: Pick<WorkerParams, 'slots' | 'handlers'> & Partial<WorkerParams>, private readonly checkOrder: CheckOrder) {
     this.params = { ...defaultWorkerParams, ...params }
@@ -122,7 +129,13 @@ export class WorkerLedger {
         this.outbox.send(from, { kind: 'refuse', epoch, id: order.spec.id, reason: answer.reason })
       }
     }
-    if (acked.length > 0) this.outbox.send(from, { kind: 'ack', epoch, ids: acked })
+    if (acked.length > 0) {
+      const ack: AckMessage = { kind: 'ack', epoch, ids: acked }
+      this.outbox.send(from, ack)
+      this.outbox.out.events.push({ type: 'accepted', from, epoch, ids: acked })
+      this.unsentAcks.push(ack)
+      for (const id of acked) this.ackUnsent.set(id, from)
+    }
     // After admitting, so that a result re-sent for a re-assigned id is not sent twice.
     this.learnMaster(from, epoch, now)
   }
@@ -161,18 +174,21 @@ export class WorkerLedger {
         if (now - entry.lastSentAt >= this.params.doneResendMs) this.sendDone(entry, this.master, this.epoch, now)
       }
     }
-    for (const [id, { at }] of this.recent) {
-      if (now - at < this.params.recentMs) break // oldest first: the rest are younger
+    for (let id = this.recent.oldest(); id !== undefined; id = this.recent.oldest()) {
+      if (now - (this.recent.get(id) as { at: Millis }).at < this.params.recentMs) break // oldest first: the rest are younger
       this.recent.delete(id)
     }
   }
 
   ready (): WorkerReady {
+    if (this.ackFolded.size > 0) this.foldAcks()
     return this.outbox.ready()
   }
 
   advance (): void {
     this.outbox.advance()
+    this.unsentAcks = []
+    this.ackUnsent.clear()
   }
 
   snapshot (): WorkerSnapshot {
@@ -275,15 +291,22 @@ export class WorkerLedger {
       this.unacked.delete(id)
       this.recent.set(id, { done: entry.done, at: now })
     }
-    while (this.recent.size > this.params.recentMax) {
-      const oldest = this.recent.keys().next()
-      if (oldest.done === true) break
-      this.recent.delete(oldest.value)
-    }
+    while (this.recent.size > this.params.recentMax) this.recent.shift()
+  }
+
+  /** Drops ids from unsent acks whose done follows in the same batch (the master takes a done without an ack). */
+  private foldAcks (): void {
+    for (const ack of this.unsentAcks) ack.ids = ack.ids.filter(id => !this.ackFolded.has(id))
+    this.outbox.unsend(o => o.msg.kind === 'ack' && o.msg.ids.length === 0)
+    this.unsentAcks = this.unsentAcks.filter(ack => ack.ids.length > 0)
+    for (const id of this.ackFolded) this.ackUnsent.delete(id)
+    this.ackFolded.clear()
   }
 
   private complete (run: Running, outcome: TaskOutcome, timedOut: boolean, now: Millis): void {
     const { spec } = run
+    // Its ack has not left yet: the done below will carry the news alone, if it goes to the same master.
+    if (this.ackUnsent.get(spec.id) === this.master && this.epoch === run.epoch) this.ackFolded.add(spec.id)
     this.running.delete(spec.id)
     this.usedSlots -= spec.req.slots
     this.perType.set(spec.type, (this.perType.get(spec.type) ?? 1) - 1)
