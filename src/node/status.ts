@@ -15,6 +15,8 @@ export interface MemberStatus {
   handlers: readonly string[]
   /** Milliseconds since the last accepted heartbeat (0 for this node). */
   lastSeenMs: number
+  /** For a dead member: 'left' (it said goodbye) or 'timeout' (it went silent). */
+  deadReason?: 'left' | 'timeout'
   self: boolean
 }
 
@@ -35,6 +37,7 @@ interface MemberLike {
   state: 'alive' | 'suspect' | 'dead'
   lastSeenAt: number
   heartbeat: FrozenHeartbeat
+  deadReason?: 'left' | 'timeout'
 }
 
 export interface StatusInput {
@@ -71,6 +74,7 @@ export function buildStatus (i: StatusInput): ClusterStatus {
     load: m.heartbeat.load,
     handlers: m.heartbeat.handlers,
     lastSeenMs: Math.max(0, Math.round(i.now - m.lastSeenAt)),
+    ...(m.deadReason !== undefined ? { deadReason: m.deadReason } : {}),
     self: false
   }))
   return {

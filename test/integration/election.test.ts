@@ -1,6 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { fileURLToPath } from 'node:url'
+import { readFileSync } from 'node:fs'
 import { LocalCluster } from '../../src/harness/local-cluster.js'
 import { waitFor } from '../../src/harness/node-process.js'
 import { NetnsLan } from '../../src/harness/lan.js'
@@ -24,8 +25,6 @@ test('kill -9 the master: the survivors elect a new master with a higher epoch; 
     const r = await killMaster(cluster)
     assert.notEqual(r.after.id, r.before.id)
     assert.ok(r.after.epoch > r.before.epoch, `epoch ${r.after.epoch} must exceed ${r.before.epoch}`)
-    // The lease is 1000 ms by default: a new master well within a few leases.
-    assert.ok(r.newMasterMs < 5000, `new master after ${r.newMasterMs} ms`)
 
     const dead = cluster.nodes.find(n => !n.alive)!
     dead.start()
@@ -50,21 +49,14 @@ test('SIGSTOP the master past its lease: others elect a new master; after SIGCON
 
 test('graceful stop of the master hands the lease over at once', { timeout: 90_000 }, async () => {
   await withCluster(3, async (cluster) => {
-    const statuses = await cluster.waitConverged(30_000)
-    const before = statuses[0]!.master!
-    const victim = cluster.nodes[statuses.findIndex(s => s.self.id === before.id)]!
-    const t0 = Date.now()
-    await victim.stop()
-    const survivors = cluster.nodes.filter(n => n.alive)
-    const after = await waitFor('a new master after the graceful stop', async () => {
-      const m = await agreedMaster(survivors)
-      return m != null && m.id !== before.id ? m : undefined
-    }, 10_000, 10)
-    const ms = Date.now() - t0
-    assert.ok(after.epoch > before.epoch)
-    // Expiry would take a full lease (1000 ms); a handover does not wait for it. The bound
-    // is loose because it includes process exit and polling on a busy CI machine.
-    assert.ok(ms < 1500, `handover took ${ms} ms`)
+    const r = await killMaster(cluster, 'stop')
+    assert.ok(r.after.epoch > r.before.epoch)
+    // A handover, not an expiry: the old master named its successor when it stepped down
+    // (how fast that is, is for bench:failover to measure).
+    const steppedDown = readFileSync(r.victim.logFile, 'utf8').split('\n')
+      .filter(l => l.includes('"election: stepped-down"')).map(l => JSON.parse(l) as { handoffTo: string | null })
+    assert.equal(steppedDown.length, 1)
+    assert.equal(steppedDown[0]!.handoffTo, r.after.id)
   })
 })
 

@@ -13,9 +13,9 @@ function checkScenario (r: MembershipScenarioResult): void {
     assert.ok(!v.alive.includes(v.self))
     for (const slots of v.slots) assert.ok(slots >= 1, 'capacity advertised')
   }
-  // A graceful stop says goodbye on gossip: gone well before deadMs (3000 ms by default).
-  assert.ok(r.goneAfterStopMs < 2500, `stopped node marked gone after ${r.goneAfterStopMs} ms`)
-  assert.deepEqual(r.goneState.filter(s => s !== 'dead' && s !== 'missing'), [])
+  // A graceful stop says goodbye on gossip: the others mark it gone because it left, not
+  // because it went silent (how fast, is for bench:discovery to measure).
+  assert.deepEqual(r.goneState, ['dead:left', 'dead:left'])
   assert.deepEqual(r.backViews, [3, 3, 3])
 }
 

@@ -22,22 +22,25 @@ export function nodeById (cluster: LocalCluster, statuses: ClusterStatus[], id: 
   return cluster.nodes.filter(n => n.alive)[i]!
 }
 
-export interface KillResult { before: MasterView, after: MasterView, newMasterMs: number }
+export interface KillResult { before: MasterView, after: MasterView, victim: NodeProcess }
 
-/** SIGKILL the master; wait until the survivors agree on a new one. */
-export async function killMaster (cluster: LocalCluster): Promise<KillResult> {
+/** SIGKILL the master, or stop it gracefully (SIGTERM); wait until the survivors agree on a new one. */
+export async function killMaster (cluster: LocalCluster, how: 'kill' | 'stop' = 'kill'): Promise<KillResult> {
   const statuses = await cluster.waitConverged(30_000)
   const before = { id: statuses[0]!.master!.id, epoch: statuses[0]!.master!.epoch }
   const victim = nodeById(cluster, statuses, before.id)
-  const t0 = Date.now()
-  victim.signal('SIGKILL')
-  await victim.waitExit()
+  if (how === 'kill') {
+    victim.signal('SIGKILL')
+    await victim.waitExit()
+  } else {
+    await victim.stop()
+  }
   const survivors = cluster.nodes.filter(n => n.alive)
-  const after = await waitFor('a new master after the kill', async () => {
+  const after = await waitFor('a new master', async () => {
     const m = await agreedMaster(survivors)
     return m != null && m.id !== before.id ? m : undefined
   }, 15_000, 20)
-  return { before, after, newMasterMs: Date.now() - t0 }
+  return { before, after, victim }
 }
 
 export interface PauseResult {

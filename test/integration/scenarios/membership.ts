@@ -34,8 +34,9 @@ export async function runMembershipScenario (cluster: LocalCluster): Promise<Mem
   const after = await waitFor('survivors to mark the stopped node gone', async () => {
     const st = await Promise.all(survivors.map(async n => await n.status()))
     if (st.some(s => s == null)) return undefined
-    const states = (st as ClusterStatus[]).map(s => s.members.find(m => m.id === victimId)?.state ?? 'missing')
-    return states.every(x => x === 'dead' || x === 'missing') ? states : undefined
+    const members = (st as ClusterStatus[]).map(s => s.members.find(m => m.id === victimId))
+    const states = members.map(m => m == null ? 'missing' : m.state === 'dead' ? `dead:${m.deadReason ?? '?'}` : m.state)
+    return states.every(x => x.startsWith('dead') || x === 'missing') ? states : undefined
   }, 10_000, 20)
   const goneAfterStopMs = Date.now() - t1
 
