@@ -1,3 +1,4 @@
+// Option parsing only: no node starts here, so nothing multicasts in any network namespace.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readEnvOptions } from '../../src/config/env-options.js'
