@@ -4,6 +4,7 @@
 // foreign node, e.g. one with another cluster secret, must not be hammered).
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import type { PeerId } from '@libp2p/interface'
+import { peerIdFromString } from '@libp2p/peer-id'
 import type { Logger } from 'pino'
 import type { ClusterLibp2p } from './libp2p.js'
 
@@ -66,11 +67,29 @@ export class Connector {
     this.node.removeEventListener('peer:connect', this.onConnect)
   }
 
-  /** Remember a peer learned elsewhere (e.g. gossip) so that it is re-dialled after a partition. */
+  /** Remember a peer so that it is (re-)dialled until connected, after a partition too. */
   remember (peerId: PeerId): void {
     const key = peerId.toString()
     if (key === this.node.peerId.toString() || this.targets.has(key)) return
     this.targets.set(key, { peerId, nextAttempt: 0, failures: 0 })
+  }
+
+  /**
+   * A cluster member learned from gossip (its heartbeat is signed, so it is one of us): note
+   * its addresses so it can be dialled directly (the master's orders need a direct stream), and
+   * keep it connected.
+   */
+  async learn (id: string, addrs: readonly string[]): Promise<void> {
+    const peerId = peerIdFromString(id)
+    const multiaddrs = addrs.flatMap((a) => { try { return [multiaddr(a)] } catch { return [] } })
+    if (multiaddrs.length > 0) await this.node.peerStore.merge(peerId, { multiaddrs })
+    this.remember(peerId)
+  }
+
+  /** A member membership has forgotten (dead for long): stop dialling it. */
+  forget (id: string): void {
+    this.targets.delete(id)
+    this.failures.delete(id)
   }
 
   private readonly onDiscovery = (evt: CustomEvent<{ id: PeerId }>): void => {
@@ -83,7 +102,7 @@ export class Connector {
   private readonly onConnect = (evt: CustomEvent<PeerId>): void => {
     const key = evt.detail.toString()
     this.opts.log.debug({ peer: key }, 'connected')
-    this.remember(evt.detail)
+    // Not remembered here: any stranger may connect; only discovered peers and members are kept.
     const t = this.targets.get(key)
     if (t != null) { t.failures = 0; t.nextAttempt = 0 }
     this.failures.delete(key)
@@ -103,9 +122,9 @@ export class Connector {
   private attempt (key: string): void {
     const t = this.targets.get(key)
     if (t == null || this.inflight.has(key) || this.isConnected(t)) return
-    this.inflight.add(key)
     const target = t.peerId ?? t.addr
     if (target == null) return
+    this.inflight.add(key)
     this.node.dial(target, { signal: AbortSignal.timeout(5000) }).then((conn) => {
       t.failures = 0
       t.nextAttempt = 0

@@ -41,8 +41,9 @@ export class HeartbeatGossip {
       try {
         verdict = this.opts.onMessage(msg.from.toString(), msg.data)
       } catch (err) {
+        // Our own failure, not the sender's: do not lower an honest peer's score.
         this.opts.log.error({ err }, 'heartbeat handler threw')
-        verdict = 'reject'
+        verdict = 'ignore'
       }
       if (verdict === 'accept') this.received++
       if (verdict === 'reject') this.rejected++

@@ -19,8 +19,6 @@ export interface PeerChannelsOptions {
   maxQueuedFrames: number
   dialTimeoutMs: number
   onFrame: (from: string, frame: Uint8Array) => void
-  /** Called when a peer's inbound stream is closed because it broke the framing rules. */
-  onBadStream?: (from: string, reason: string) => void
   log: Logger
 }
 
@@ -224,11 +222,14 @@ export class PeerChannels {
       const reason = err instanceof Error ? `${err.name}: ${err.message}` : String(err)
       if (err instanceof Error && FRAMING_ERRORS.has(err.name)) {
         this.opts.log.warn({ from, protocol: this.opts.protocol, reason }, 'closing inbound stream that broke the framing rules')
-        this.opts.onBadStream?.(from, reason)
         stream.abort(err)
       } else {
         this.opts.log.debug({ from, protocol: this.opts.protocol, reason }, 'inbound stream closed')
       }
-    }).finally(() => { this.inbound.delete(stream) })
+    }).finally(() => {
+      this.inbound.delete(stream)
+      // The remote ended its side: close ours too, so the stream stops counting against the limit.
+      if (stream.status === 'open') stream.close().catch(() => { stream.abort(new Error('close failed')) })
+    })
   }
 }

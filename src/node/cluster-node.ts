@@ -32,7 +32,7 @@ import { loadOrCreateIdentity } from './identity.js'
 import { LocalLoad } from './local-load.js'
 import { MembershipDriver, type HeartbeatBody } from './membership-driver.js'
 import { ElectionDriver } from './election-driver.js'
-import { buildStatus, type ClusterStatus } from './status.js'
+import { buildStatus, type ClusterStatus, type NetworkStatus } from './status.js'
 import { registerRoutes } from './http-routes.js'
 import { EventLog, noEvents, type EventSink } from '../observability/event-log.js'
 import { VERSION } from '../version.js'
@@ -66,6 +66,8 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
   private load?: LocalLoad
   private ticker?: NodeJS.Timeout
   private state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new'
+  private starting?: Promise<void>
+  private stopping?: Promise<void>
   private httpAddress?: { host: string, port: number }
 
   constructor (readonly options: ResolvedNodeOptions, log?: Logger) {
@@ -97,15 +99,19 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
   async start (): Promise<void> {
     if (this.state !== 'new') throw new Error(`cannot start a node that is ${this.state}`)
     this.state = 'starting'
-    try {
-      await this.startParts()
-      this.state = 'running'
-      this.emit('started')
-    } catch (err) {
-      await this.stopParts().catch(() => {})
-      this.state = 'stopped'
-      throw err
-    }
+    this.starting = (async () => {
+      try {
+        await this.startParts()
+        if (this.state !== 'starting') throw new Error('the node was stopped while starting')
+        this.state = 'running'
+        this.safeEmit('started')
+      } catch (err) {
+        await this.stopParts().catch(() => {})
+        this.state = 'stopped'
+        throw err
+      }
+    })()
+    await this.starting
   }
 
   private async startParts (): Promise<void> {
@@ -204,11 +210,12 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
     this.connector.start()
     this.membership.start(this.gossip)
     this.history.record({ type: 'start', incarnation: this.membership.incarnation })
-    this.libp2p.services.pubsub.addEventListener('subscription-change', (e) => {
-      this.log.debug({ peer: e.detail.peerId.toString().slice(-8) }, 'peer subscribed')
-      this.membership?.nudge()
-    })
-    this.ticker = setInterval(() => { this.tick() }, TICK_MS)
+    this.libp2p.services.pubsub.addEventListener('subscription-change', this.onSubscriptionChange)
+    this.ticker = setInterval(() => {
+      // One bad tick (a full disk under the election state, a state-machine bug) is logged;
+      // it must not take the process down.
+      try { this.tick() } catch (err) { this.log.error({ err }, 'tick failed') }
+    }, TICK_MS)
 
     if (o.http !== 'off') {
       const { host, port } = parseHttpAddress(o.http)!
@@ -220,8 +227,20 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
   }
 
   /** Stop gracefully: hand the master lease over, say goodbye on gossip, then close. */
+  /** Stop (idempotent: every caller waits for the same stop; a stop during start waits for it). */
   async stop (): Promise<void> {
-    if (this.state === 'stopped' || this.state === 'stopping' || this.state === 'new') return
+    if (this.stopping == null) this.stopping = this.stopOnce()
+    await this.stopping
+  }
+
+  private async stopOnce (): Promise<void> {
+    if (this.state === 'new') { this.state = 'stopped'; return }
+    if (this.state === 'starting') {
+      this.state = 'stopping' // startParts sees this and unwinds
+      await this.starting?.catch(() => {})
+      return
+    }
+    if (this.state === 'stopped') return
     this.state = 'stopping'
     try {
       const driver = this.electionDriver
@@ -240,24 +259,39 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
       await sleep(50)
     } finally {
       await this.stopParts()
-      if (this.history instanceof EventLog) this.history.close()
       this.state = 'stopped'
-      this.emit('stopped')
+      this.safeEmit('stopped')
       this.log.info('node stopped')
     }
   }
 
   private async stopParts (): Promise<void> {
     clearInterval(this.ticker)
+    this.libp2p?.services.pubsub.removeEventListener('subscription-change', this.onSubscriptionChange)
     this.membership?.stop()
     this.connector?.stop()
     this.load?.stop()
+    this.tasks?.stop() // first: no handler may start from a frame that arrives while closing
     await this.http?.close()
-    this.tasks?.stop()
     await this.electionChannels?.stop().catch(() => {})
     await this.taskChannels?.stop().catch(() => {})
     this.gossip?.stop()
     await this.libp2p?.stop()
+    if (this.history instanceof EventLog) this.history.close()
+  }
+
+  /** User listeners must not break the node: a throwing listener is logged, not propagated. */
+  private safeEmit<K extends keyof ClusterNodeEvents> (event: K, ...args: ClusterNodeEvents[K]): void {
+    try {
+      (this.emit as (e: K, ...a: ClusterNodeEvents[K]) => boolean)(event, ...args)
+    } catch (err) {
+      this.log.error({ err, event }, 'an event listener threw')
+    }
+  }
+
+  private readonly onSubscriptionChange = (e: CustomEvent<{ peerId: { toString: () => string } }>): void => {
+    this.log.debug({ peer: e.detail.peerId.toString().slice(-8) }, 'peer subscribed')
+    this.membership?.nudge()
   }
 
   status (): ClusterStatus {
@@ -271,7 +305,20 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
       self: this.heartbeatBody(),
       members: this.membership?.view.members() ?? [],
       election: this.electionDriver!.election.status(now)
-    })
+    }, this.networkStatus())
+  }
+
+  private networkStatus (): NetworkStatus | undefined {
+    const { libp2p, connector, gossip } = this
+    if (libp2p == null || connector == null || gossip == null) return undefined
+    const wall = Date.now()
+    return {
+      connections: libp2p.getConnections().length,
+      discovered: connector.discovered.size,
+      dialFailures: [...connector.failures.values()].map(f => ({ peer: f.peer, cause: f.cause, reason: f.reason, agoMs: wall - f.at })),
+      gossip: { published: gossip.published, received: gossip.received, rejected: gossip.rejected },
+      droppedFrames: (this.electionChannels?.droppedFrames ?? 0) + (this.taskChannels?.droppedFrames ?? 0)
+    }
   }
 
   private tick (): void {
@@ -333,10 +380,15 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
     let inFlight = 0
     const launch = (item: { type: string, payload: JsonValue, options?: SubmitOptions }): void => {
       inFlight++
-      void this.run(item.type, item.payload, item.options ?? {}).then((r) => {
+      const settle = (r: TaskResult): void => {
         inFlight--
         ready.push(r)
         wake?.()
+      }
+      this.run(item.type, item.payload, item.options ?? {}).then(settle, (err: unknown) => {
+        // Refused at once (invalid options, full queue, node stopping): a failed result, not a throw.
+        const code = err instanceof TaskError ? err.code : 'invalid'
+        settle({ id: item.options?.id ?? '', ok: false, error: { code, message: err instanceof Error ? err.message : String(err) }, attempts: 0, node: null, durationMs: 0 })
       })
     }
     const next = async (): Promise<TaskResult> => {
@@ -410,7 +462,12 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
       const level = e.type === 'suspect' || e.type === 'dead' ? 'warn' : e.type === 'update' ? 'debug' : 'info'
       this.log[level]({ member: e.id.slice(-8), event: e.type, ...('reason' in e ? { reason: e.reason } : {}) }, `member ${e.type}`)
       if (e.type === 'dead' || e.type === 'restart') this.tasks?.workerGone(e.id)
-      this.emit('membership', e)
+      if (e.type === 'join' || e.type === 'recover') {
+        const addrs = this.membership?.view.get(e.id)?.heartbeat.addrs ?? []
+        this.connector?.learn(e.id, addrs).catch((err: unknown) => { this.log.debug({ err, member: e.id }, 'cannot record member addresses') })
+      }
+      if (e.type === 'forget') this.connector?.forget(e.id)
+      this.safeEmit('membership', e)
     }
   }
 
@@ -432,7 +489,7 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
       if (e.type === 'lost-lease' || e.type === 'stepped-down') this.history.record({ type: e.type, epoch: e.term })
       this.log.info({ event: e.type, ...e }, `election: ${e.type}`)
       if (['elected', 'epoch-raised', 'lost-lease', 'stepped-down', 'new-master', 'voters-agreed', 'voter-added', 'voter-removed'].includes(e.type)) roleChanged = true
-      this.emit('election', e)
+      this.safeEmit('election', e)
     }
     // Tell everyone at once rather than at the next heartbeat.
     if (roleChanged) void this.membership?.publish()

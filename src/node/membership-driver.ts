@@ -83,7 +83,7 @@ export class MembershipDriver {
    * learns about us within milliseconds instead of at our next heartbeat.
    */
   nudge (): void {
-    if (this.nudgeTimer != null) return
+    if (this.nudgeTimer != null || this.gossip == null) return
     this.nudgeTimer = setTimeout(() => {
       this.nudgeTimer = undefined
       void this.publish()
@@ -100,5 +100,6 @@ export class MembershipDriver {
   stop (): void {
     clearInterval(this.timer)
     clearTimeout(this.nudgeTimer)
+    this.gossip = undefined
   }
 }

@@ -30,6 +30,19 @@ export interface ClusterStatus {
   pendingVoters: readonly string[] | null
   epoch: number
   members: MemberStatus[]
+  /** How this node talks to the others: what `doctor` and operators read first. */
+  network?: NetworkStatus
+}
+
+export interface NetworkStatus {
+  connections: number
+  /** Peers found by mDNS so far. */
+  discovered: number
+  /** The latest failed dial per peer not connected now, with our guess at the cause. */
+  dialFailures: Array<{ peer: string, cause: string, reason: string, agoMs: number }>
+  gossip: { published: number, received: number, rejected: number }
+  /** Frames dropped because a peer's send queue was full. */
+  droppedFrames: number
 }
 
 interface MemberLike {
@@ -51,7 +64,7 @@ export interface StatusInput {
   election: ElectionStatus
 }
 
-export function buildStatus (i: StatusInput): ClusterStatus {
+export function buildStatus (i: StatusInput, network?: NetworkStatus): ClusterStatus {
   const self: MemberStatus = {
     id: i.selfId,
     state: 'alive',
@@ -84,6 +97,7 @@ export function buildStatus (i: StatusInput): ClusterStatus {
     configVersion: i.election.configVersion,
     pendingVoters: i.election.pendingConfig?.voters ?? null,
     epoch: i.election.term,
-    members: [self, ...others].sort((a, b) => a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+    members: [self, ...others].sort((a, b) => a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+    ...(network != null ? { network } : {})
   }
 }

@@ -69,12 +69,12 @@ export class TaskDriver {
   private readonly recent = new FifoMap<string, TaskResult>()
   private knownMaster: { id: NodeId | null, epoch: number } = { id: null, epoch: -1 }
   private flushScheduled = false
+  private stopped = false
   private flushing = false
   /** Messages for other nodes produced by the current flush, sent together at its end. */
   private readonly remote = new Map<NodeId, TaskMessage[]>()
   private seq = 0
   private readonly idPrefix: string
-  duplicatesRun = 0
 
   constructor (private readonly o: TaskDriverOptions) {
     this.submitter = new SubmitterLedger(o.selfId, { submitTimeoutMs: o.submitTimeoutMs })
@@ -135,6 +135,7 @@ export class TaskDriver {
   workerSnapshot (): ReturnType<WorkerLedger['snapshot']> { return this.worker.snapshot() }
 
   readonly onFrame = (from: string, frame: Uint8Array): void => {
+    if (this.stopped) return
     const decoded = decodeTaskFrame(frame, { maxPayloadBytes: this.o.maxPayloadBytes })
     if (!decoded.ok) {
       this.o.log.warn({ from, reason: decoded.reason }, 'dropped malformed task frame')
@@ -151,6 +152,7 @@ export class TaskDriver {
   }
 
   tick (): void {
+    if (this.stopped) return
     const now = this.o.clock.now()
     this.followElection(now)
     this.submitter.tick(now)
@@ -164,6 +166,7 @@ export class TaskDriver {
 
   /** Stop: abort running handlers; unsettled submissions fail. */
   stop (): void {
+    this.stopped = true
     for (const ac of this.running.values()) ac.abort(new Error('node stopping'))
     this.running.clear()
     for (const [id, w] of this.waiters) w.resolve({ id, ok: false, error: { code: 'node-stopped', message: 'the submitting node stopped before the task finished' }, attempts: 0, node: null, durationMs: 0 })
@@ -216,11 +219,10 @@ export class TaskDriver {
       this.table.receive(from, msgs, now)
     } else {
       // Not the master: say so, so that the submitter re-sends to the real one.
-      for (const msg of msgs) {
-        if (msg.kind !== 'submit') continue
-        const reply: TaskMessage[] = msg.tasks.map(t => ({ kind: 'rejected', id: t.id, code: 'not-master', reason: 'this node is not the master' }))
-        this.send([...reply.map(r => ({ to: from, msg: r }))])
-      }
+      const replies: Outgoing[] = msgs.flatMap(msg => msg.kind !== 'submit'
+        ? []
+        : msg.tasks.map(t => ({ to: from, msg: { kind: 'rejected' as const, id: t.id, code: 'not-master' as const, reason: 'this node is not the master' } })))
+      if (replies.length > 0) this.send(replies)
     }
   }
 
@@ -230,7 +232,13 @@ export class TaskDriver {
     // One flush per event-loop turn: completions and frames that arrive together leave together.
     setImmediate(() => {
       this.flushScheduled = false
-      this.flush()
+      if (this.stopped) return
+      try {
+        this.flush()
+      } catch (err) {
+        // A bug or an I/O error here must not crash the node; the next input flushes again.
+        this.o.log.error({ err }, 'task flush failed')
+      }
     })
   }
 
@@ -321,7 +329,7 @@ export class TaskDriver {
 
   private onTableEvent (e: ReturnType<TaskTable['ready']>['events'][number]): void {
     if (e.type === 'worker-lost') this.o.history.record({ type: 'worker-lost', node: e.node, requeued: e.requeued.length })
-    else if (e.type === 'duplicate') { this.duplicatesRun++; this.o.log.warn({ ...e }, 'task ran more than once') }
+    else if (e.type === 'duplicate') this.o.log.warn({ ...e }, 'task ran more than once') // counted in the table's duplicatesSeen
     // Several events per task: build nothing (least of all a copy of the task's record) unless debug is on.
     else if (!this.o.log.isLevelEnabled('debug')) return
     else if (e.type === 'placed') this.o.log.debug({ ...e, decision: this.table?.task(e.id)?.attempts.at(-1)?.decision ?? null }, 'placement')
@@ -357,7 +365,10 @@ export class TaskDriver {
       failed(err)
       return
     }
-    if (isPromiseLike(value)) Promise.resolve(value).then((v) => { finish(toJsonOutcome(v)) }, failed)
+    if (isPromiseLike(value)) {
+      Promise.resolve(value).then((v) => { finish(toJsonOutcome(v)) }, failed)
+        .catch((err: unknown) => { this.o.log.error({ err, id: spec.id }, 'recording a task outcome failed') })
+    }
     else finish(toJsonOutcome(value))
   }
 

@@ -4,6 +4,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Logger } from 'pino'
+import { timingSafeEqual } from 'node:crypto'
 
 export class HttpError extends Error {
   static override name = 'HttpError'
@@ -80,7 +81,7 @@ export class HttpEndpoint {
       if (route.parts.length !== parts.length) continue
       const params: Record<string, string> = {}
       const ok = route.parts.every((p, i) => {
-        if (p.startsWith(':')) { params[p.slice(1)] = decodeURIComponent(parts[i]!); return true }
+        if (p.startsWith(':')) { params[p.slice(1)] = decodePart(parts[i]!); return true }
         return p === parts[i]
       })
       if (!ok) continue
@@ -92,7 +93,7 @@ export class HttpEndpoint {
 
   private async dispatch (req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
-      if (this.opts.token != null && req.headers.authorization !== `Bearer ${this.opts.token}`) {
+      if (this.opts.token != null && !sameSecret(req.headers.authorization ?? '', `Bearer ${this.opts.token}`)) {
         throw new HttpError(401, 'missing or wrong token: send "Authorization: Bearer <token>" (see --http-token)')
       }
       const url = new URL(req.url ?? '/', 'http://local')
@@ -132,4 +133,19 @@ export class HttpEndpoint {
 function send (res: ServerResponse, status: number, contentType: string, body: string): void {
   res.writeHead(status, { 'content-type': contentType, 'cache-control': 'no-store' })
   res.end(body)
+}
+
+function decodePart (part: string): string {
+  try {
+    return decodeURIComponent(part)
+  } catch {
+    throw new HttpError(400, `malformed percent-encoding in the path: ${part.slice(0, 64)}`)
+  }
+}
+
+/** Compare a presented token without leaking, through timing, how much of it was right. */
+function sameSecret (given: string, expected: string): boolean {
+  const a = Buffer.from(given)
+  const b = Buffer.from(expected)
+  return a.length === b.length && timingSafeEqual(a, b)
 }

@@ -63,7 +63,7 @@ test('slots are never exceeded, constraints keep tasks on labelled nodes, and hi
 
     // Fill all 6 slots, queue low-priority work behind them, then one high-priority task.
     const fill = Array.from({ length: 6 }, async (_, k) => await post(client, { type: 'sleep', payload: { ms: 2000 }, options: { id: `fill-${k}` } }))
-    await new Promise(resolve => setTimeout(resolve, 300))
+    await waitFor('all six slots busy', () => history(c).filter(e => e.type === 'task-start' && e.id.startsWith('fill-')).length === 6, 10_000)
     const low = Array.from({ length: 6 }, async (_, k) => await post(client, { type: 'sleep', payload: { ms: 50 }, options: { id: `low-${k}`, priority: 0 } }))
     await new Promise(resolve => setTimeout(resolve, 200))
     const high = post(client, { type: 'sleep', payload: { ms: 50 }, options: { id: 'high', priority: 100 } })

@@ -30,12 +30,14 @@ export function demoCommand (): Command {
         out(formatStatus(first))
         out('\nHTTP endpoints:')
         for (const n of cluster.nodes) out(`  ${n.spec.name}: http://${n.spec.http!}/status   (mcp-cluster status --http ${n.spec.http!})`)
-        if (opts.keep === true) {
-          out('\n--keep: the cluster stays up; press Ctrl-C to stop it.')
-          await new Promise(() => {})
-        }
-      } finally {
-        if (opts.keep !== true) await stop()
+      } catch (err) {
+        await stop() // --keep or not: a demo that failed leaves nothing running
+        throw err
       }
+      if (opts.keep === true) {
+        out('\n--keep: the cluster stays up; press Ctrl-C to stop it.')
+        await new Promise(() => {})
+      }
+      await stop()
     })
 }

@@ -12,9 +12,11 @@ export function startCommand (): Command {
     const node = new ClusterNode(options)
     await node.start()
     let stopping = false
+    let watchdog: NodeJS.Timeout | undefined
     const shutdown = (signal: string): void => {
       if (stopping) { process.exit(130) } // a second Ctrl-C means now
       stopping = true
+      clearInterval(watchdog)
       node.log.info({ signal }, 'stopping')
       node.stop().then(() => process.exit(0), (err: unknown) => {
         node.log.error({ err }, 'error while stopping')
@@ -27,7 +29,8 @@ export function startCommand (): Command {
     // killed: it sets this, and the node stops once it has been re-parented.
     if (process.env.MCP_EXIT_WITH_PARENT === '1') {
       const parent = process.ppid
-      setInterval(() => { if (process.ppid !== parent) shutdown('parent exited') }, 1000).unref()
+      watchdog = setInterval(() => { if (process.ppid !== parent) shutdown('parent exited') }, 1000)
+      watchdog.unref()
     }
   })
   return cmd
