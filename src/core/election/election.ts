@@ -592,9 +592,11 @@ export class Election {
 
   /** Lowest id among the other voters that granted us something within the last lease. */
   private handoffTarget (t: Millis): NodeId | null {
+    // Only a voter that answered one of the last two renewal rounds: one that has just
+    // restarted (quarantined, and reached through a fresh stream) would let the handover lapse.
     const recent = (this.configs.voters ?? []).filter(v => {
       const at = this.lastGrantAt.get(v)
-      return v !== this.self && at !== undefined && t - at <= this.params.leaseMs
+      return v !== this.self && at !== undefined && t - at <= 2 * this.params.renewMs
     })
     return recent[0] ?? null
   }
