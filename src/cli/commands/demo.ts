@@ -1,13 +1,15 @@
 import { Command } from 'commander'
 import { LocalCluster } from '../../harness/local-cluster.js'
 import { formatStatus, shortId } from '../format.js'
+import { runDemoStory } from '../../harness/demo-run.js'
 
 export function demoCommand (): Command {
   return new Command('demo')
-    .description('start a local cluster of three node processes on 127.0.0.1 (mDNS off, explicit peers) and show it working')
+    .description('start a local cluster of node processes on 127.0.0.1 (mDNS off, explicit peers), run tasks, kill the master part-way, and show every task completing')
     .option('--nodes <n>', 'how many nodes', (v) => Number.parseInt(v, 10), 3)
+    .option('--tasks <n>', 'how many tasks to run', (v) => Number.parseInt(v, 10), 600)
     .option('--keep', 'leave the cluster running for exploring (Ctrl-C stops it)')
-    .action(async (opts: { nodes: number, keep?: boolean }) => {
+    .action(async (opts: { nodes: number, tasks: number, keep?: boolean }) => {
       const started = Date.now()
       const cluster = await LocalCluster.create({ nodes: opts.nodes, logLevel: 'warn' })
       const out = (s: string): void => { process.stdout.write(s + '\n') }
@@ -28,6 +30,13 @@ export function demoCommand (): Command {
         const first = statuses[0]!
         out(`converged in ${Date.now() - started} ms: every node sees ${opts.nodes} alive, master ${shortId(first.master!.id)} at epoch ${first.master!.epoch}\n`)
         out(formatStatus(first))
+        out('')
+        const s = await runDemoStory(cluster, statuses, opts.tasks, out)
+        out(`\nsummary: ${s.done} of ${s.tasks} tasks done, ${s.failed} failed, ${s.retried} re-run because their worker died; ` +
+          `failover ${s.failoverMs} ms (epoch ${s.oldMaster.epoch} -> ${s.newMaster.epoch}); ${s.tasksPerSecond} tasks/s over ${(s.elapsedMs / 1000).toFixed(1)} s`)
+        if (s.done !== s.tasks) process.exitCode = 1
+        const killed = cluster.nodes.find(n => !n.alive)
+        if (killed != null) killed.start() // back as a worker, for exploring
         out('\nHTTP endpoints:')
         for (const n of cluster.nodes) out(`  ${n.spec.name}: http://${n.spec.http!}/status   (mcp-cluster status --http ${n.spec.http!})`)
       } catch (err) {
