@@ -58,3 +58,9 @@ export interface ClusterClaim {
    */
   configVersion?: number
 }
+
+/** A claim as read from a peer's heartbeat: never modified by whoever reads it. */
+export type ClaimView = Readonly<Omit<ClusterClaim, 'voters' | 'proposal'>> & {
+  readonly voters: readonly NodeId[] | null
+  readonly proposal: readonly NodeId[] | null
+}

@@ -2,7 +2,6 @@
 // node that is not the master, the master SIGKILLed part-way, a new master taking over, and
 // every task completing. Returns what it measured.
 import type { LocalCluster } from './local-cluster.js'
-import type { NodeProcess } from './node-process.js'
 import { waitFor } from './node-process.js'
 import type { ClusterStatus } from '../node/status.js'
 
@@ -19,13 +18,6 @@ export interface DemoSummary {
   tasksPerSecond: number
 }
 
-interface Answer { ok: boolean, attempts: number }
-
-async function post (node: NodeProcess, body: unknown): Promise<Answer> {
-  const res = await fetch(`http://${node.spec.http!}/tasks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
-  return await res.json() as Answer
-}
-
 export async function runDemoStory (cluster: LocalCluster, statuses: ClusterStatus[], tasks: number, say: (s: string) => void): Promise<DemoSummary> {
   const master = statuses[0]!.master!
   const masterNode = cluster.nodes[statuses.findIndex(s => s.self.id === master.id)]!
@@ -39,7 +31,7 @@ export async function runDemoStory (cluster: LocalCluster, statuses: ClusterStat
   const loop = async (): Promise<void> => {
     while (next < tasks) {
       next++
-      const r = await post(client, { type: 'sha256', payload: { data: `demo-${next}`, rounds: 2000 } })
+      const r = await client.submit({ type: 'sha256', payload: { data: `demo-${next}`, rounds: 2000 } })
       if (r.ok) done++
       else failed++
       if (r.attempts > 1) retried++

@@ -83,14 +83,29 @@ export class NodeProcess {
   async status (timeoutMs = 1000): Promise<ClusterStatus | undefined> {
     if (this.spec.http == null) return undefined
     try {
-      const res = await fetch(`http://${this.spec.http}/status`, {
-        signal: AbortSignal.timeout(timeoutMs),
-        ...(this.spec.httpToken != null ? { headers: { authorization: `Bearer ${this.spec.httpToken}` } } : {})
-      })
+      const res = await this.request('GET', '/status', undefined, timeoutMs)
       return res.ok ? await res.json() as ClusterStatus : undefined
     } catch {
       return undefined
     }
+  }
+
+  /** Submit a task through this node's HTTP endpoint and wait for its final result. */
+  async submit<T = { ok: boolean, attempts: number, error?: { code: string, message: string } }> (body: unknown, timeoutMs = 120_000): Promise<T> {
+    const res = await this.request('POST', '/tasks', body, timeoutMs)
+    return await res.json() as T
+  }
+
+  private async request (method: string, path: string, body: unknown, timeoutMs: number): Promise<Response> {
+    return await fetch(`http://${this.spec.http!}${path}`, {
+      method,
+      signal: AbortSignal.timeout(timeoutMs),
+      headers: {
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...(this.spec.httpToken != null ? { authorization: `Bearer ${this.spec.httpToken}` } : {})
+      },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {})
+    })
   }
 }
 

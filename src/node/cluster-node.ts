@@ -9,7 +9,7 @@ import type { Logger } from 'pino'
 import type { ResolvedNodeOptions } from '../config/options.js'
 import type { MembershipEvent } from '../core/membership/events.js'
 import type { ElectionEvent, MemberHealth } from '../core/election/types.js'
-import type { ClusterClaim } from '../core/types.js'
+import type { ClaimView } from '../core/types.js'
 import { createClusterLibp2p, type ClusterLibp2p } from '../net/libp2p.js'
 import { HeartbeatGossip } from '../net/gossip.js'
 import { PeerChannels } from '../net/peer-channels.js'
@@ -327,15 +327,14 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
     const view = this.membership?.view
     const driver = this.electionDriver
     if (view != null && driver != null) {
-      const claims = new Map<string, ClusterClaim>()
+      const claims = new Map<string, ClaimView>()
       const alive: string[] = []
       const health = new Map<string, MemberHealth>()
       for (const m of view.members()) {
         health.set(m.id, { state: m.state, since: m.since })
         if (m.state !== 'alive') continue
         alive.push(m.id)
-        const c = m.heartbeat.cluster
-        claims.set(m.id, { ...c, voters: c.voters == null ? null : [...c.voters], proposal: c.proposal == null ? null : [...c.proposal] })
+        claims.set(m.id, m.heartbeat.cluster)
       }
       driver.election.observeClaims(claims, alive, now)
       driver.election.observeMembers(health, now)

@@ -65,12 +65,9 @@ function invalid (path: string, rule: string, value: unknown): Invalid {
 
 function readHeartbeat (value: unknown, path: string): Heartbeat | Invalid {
   if (!isObject(value)) return invalid(path, 'must be an object', value)
-  const id = readId(value.id, `${path}.id`)
-  if (id instanceof Invalid) return id
-  const incarnation = readCount(value.incarnation, `${path}.incarnation`, Number.MAX_SAFE_INTEGER)
-  if (incarnation instanceof Invalid) return incarnation
-  const seq = readCount(value.seq, `${path}.seq`, Number.MAX_SAFE_INTEGER)
-  if (seq instanceof Invalid) return seq
+  const origin = readLeave(value, path) // a heartbeat opens with the same id, incarnation and seq
+  if (origin instanceof Invalid) return origin
+  const { id, incarnation, seq } = origin
   const version = readString(value.version, `${path}.version`, 0, HEARTBEAT_LIMITS.versionChars)
   if (version instanceof Invalid) return version
   const addrs = readList(value.addrs, `${path}.addrs`, HEARTBEAT_LIMITS.addrs,

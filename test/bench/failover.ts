@@ -32,7 +32,7 @@ function steadyLoad (node: NodeProcess): () => void {
   let stop = false
   const loop = async (): Promise<void> => {
     while (!stop) {
-      await fetch(`http://${node.spec.http!}/tasks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"type":"echo","payload":1}', signal: AbortSignal.timeout(20_000) }).catch(() => {})
+      await node.submit({ type: 'echo', payload: 1 }, 20_000).catch(() => {})
       await new Promise(resolve => setTimeout(resolve, 10))
     }
   }

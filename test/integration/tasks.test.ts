@@ -10,8 +10,7 @@ import type { TaskResult } from '../../src/node/task-api.js'
 type Submitted = TaskResult & { state: string }
 
 async function post (node: NodeProcess, body: unknown): Promise<Submitted> {
-  const res = await fetch(`http://${node.spec.http!}/tasks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
-  return await res.json() as Submitted
+  return await node.submit<Submitted>(body)
 }
 
 function history (c: LocalCluster): Recorded[] {

@@ -1,13 +1,13 @@
 // Agreeing the voter set from heartbeat claims, without any prior configuration but `expect N`.
 // Pure: the same view gives the same answer on every node. Its limits (it is not consensus) are
 // in docs/election-safety.md.
-import type { ClusterClaim, NodeId } from '../types.js'
+import type { ClaimView, NodeId } from '../types.js'
 
 export interface BootstrapView {
   self: NodeId
   expect: number
   /** Claims of the members, from their latest heartbeats; only alive members are considered. */
-  claims: ReadonlyMap<NodeId, ClusterClaim>
+  claims: ReadonlyMap<NodeId, ClaimView>
   alive: readonly NodeId[]
 }
 
@@ -53,7 +53,7 @@ export function conflictingVoterSets (view: BootstrapView, ours: readonly NodeId
  * reported by the most members; ties go to the lexicographically smallest, so that every node
  * picks the same one.
  */
-function pickReportedVoters (claims: readonly ClusterClaim[]): { voters: NodeId[], version: number, alternatives: NodeId[][] } | null {
+function pickReportedVoters (claims: readonly ClaimView[]): { voters: NodeId[], version: number, alternatives: NodeId[][] } | null {
   const counts = new Map<string, { voters: NodeId[], version: number, count: number }>()
   for (const claim of claims) {
     if (claim.voters === null || claim.voters.length === 0) continue
@@ -70,8 +70,8 @@ function pickReportedVoters (claims: readonly ClusterClaim[]): { voters: NodeId[
   return { voters: best.voters, version: best.version, alternatives: ranked.slice(1).map(r => r.voters) }
 }
 
-function aliveClaims (view: BootstrapView): Array<[NodeId, ClusterClaim]> {
-  const out: Array<[NodeId, ClusterClaim]> = []
+function aliveClaims (view: BootstrapView): Array<[NodeId, ClaimView]> {
+  const out: Array<[NodeId, ClaimView]> = []
   for (const id of new Set(view.alive)) {
     const claim = view.claims.get(id)
     if (id !== view.self && claim !== undefined) out.push([id, claim])

@@ -11,7 +11,7 @@
 // master: a change takes effect once quorums of the old and new sets have persisted it, and no
 // voter promises a new term to a candidate that knows an older configuration than its own, so
 // quorums of successive sets always overlap (docs/election-safety.md, "Changing the voter set").
-import type { ClusterClaim, Epoch, Millis, NodeId, Rng } from '../types.js'
+import type { ClaimView, ClusterClaim, Epoch, Millis, NodeId, Rng } from '../types.js'
 import { nextVoterChange, VoterWatch } from './autopilot.js'
 import { bootstrapStep, conflictingVoterSets, sortedUnique } from './bootstrap.js'
 import { compareEntries, copyConfig, copyKnowledge, isBootstrapOnly, lastEntry } from './config.js'
@@ -46,7 +46,7 @@ export class Election {
   private proposal: NodeId[] | null = null
   private readonly reportedConflicts = new Set<string>()
   /** Latest inputs from membership: claims (is a member past bootstrap?) and health (autopilot). */
-  private claims: ReadonlyMap<NodeId, ClusterClaim> = new Map()
+  private claims: ReadonlyMap<NodeId, ClaimView> = new Map()
   private members: ReadonlyMap<NodeId, MemberHealth> = new Map()
   private readonly watch = new VoterWatch()
 
@@ -152,7 +152,7 @@ export class Election {
   }
 
   /** Membership's view: drives bootstrap, and lets every node learn the terms others have seen. */
-  observeClaims (claims: ReadonlyMap<NodeId, ClusterClaim>, aliveIds: readonly NodeId[], now: Millis): void {
+  observeClaims (claims: ReadonlyMap<NodeId, ClaimView>, aliveIds: readonly NodeId[], now: Millis): void {
     const t = this.advanceClock(now)
     this.claims = claims
     for (const id of aliveIds) {

@@ -138,17 +138,8 @@ export interface TableReady {
   events: TableEvent[]
 }
 
-export interface AttemptView {
-  attempt: number
-  node: NodeId
-  epoch: Epoch
-  placedAt: Millis | null
-  startedAt: Millis | null
-  endedAt: Millis | null
-  outcome: AttemptOutcome | null
-  detail: string | null
-  decision: PlacementDecision | null
-}
+/** One attempt as `GET /tasks/:id` and `explain` show it: the record without its bookkeeping. */
+export type AttemptView = Pick<AttemptRecord, 'attempt' | 'node' | 'epoch' | 'placedAt' | 'startedAt' | 'endedAt' | 'outcome' | 'detail' | 'decision'>
 
 /** One task, for `GET /tasks/:id` and `tasks explain`. */
 export interface TaskView {
