@@ -2,6 +2,8 @@
 // (`mcp-cluster start`). Every field is optional; resolveOptions fills the rest from
 // defaults, the config file and MCP_* environment variables.
 
+import type { ScoreFn } from '../core/scheduler/policy.js'
+
 export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 export type LogLevel = typeof logLevels[number]
 
@@ -9,10 +11,10 @@ export const placementPolicies = ['least-loaded', 'binpack', 'spread'] as const
 export type PlacementPolicyName = typeof placementPolicies[number]
 
 /**
- * A named placement policy, or (library only) a scoring function where a higher score wins.
- * The argument types are refined once the scheduler's task and candidate types settle.
+ * A named placement policy, or (library only) a scoring function: lower is better, and a
+ * non-finite score rules the node out (see docs/scheduling.md).
  */
-export type PlacementPolicyOption = PlacementPolicyName | ((task: unknown, candidate: unknown) => number)
+export type PlacementPolicyOption = PlacementPolicyName | ScoreFn
 
 export interface NodeOptions {
   /** Multiaddrs to listen on. Default ['/ip4/0.0.0.0/tcp/0']: every interface, an OS-chosen port, so LAN peers can dial in. */

@@ -137,10 +137,10 @@ export class Connector {
       const reason = err instanceof Error ? `${err.name}: ${err.message}` : String(err)
       const failure: DialFailure = { peer: key, at: Date.now(), reason, cause: classifyDialError(reason) }
       this.failures.set(key, failure)
-      // Log the first failure and then rarely: a foreign node would otherwise flood the log.
-      if (t.failures === 1 || t.failures % 10 === 0) {
-        this.opts.log.warn({ peer: key, failures: t.failures, cause: failure.cause, reason }, 'cannot connect to peer')
-      }
+      // Peers started together refuse each other once or twice: that is debug. A third failure
+      // is news, then only every tenth, so a foreign node cannot flood the log.
+      const level = t.failures === 3 || t.failures % 10 === 0 ? 'warn' : 'debug'
+      this.opts.log[level]({ peer: key, failures: t.failures, cause: failure.cause, reason }, 'cannot connect to peer')
     }).finally(() => { this.inflight.delete(key) })
   }
 }

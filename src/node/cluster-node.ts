@@ -458,7 +458,7 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
   private onMembershipEvents (events: MembershipEvent[]): void {
     for (const e of events) {
       // Claims and load change all the time: updates are debug, state changes are news.
-      const level = e.type === 'suspect' || e.type === 'dead' ? 'warn' : e.type === 'update' ? 'debug' : 'info'
+      const level = e.type === 'suspect' || (e.type === 'dead' && e.reason !== 'left') ? 'warn' : e.type === 'update' ? 'debug' : 'info'
       this.log[level]({ member: e.id.slice(-8), event: e.type, ...('reason' in e ? { reason: e.reason } : {}) }, `member ${e.type}`)
       if (e.type === 'dead' || e.type === 'restart') this.tasks?.workerGone(e.id)
       if (e.type === 'join' || e.type === 'recover') {
@@ -497,7 +497,7 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
 
 
 function toPolicy (p: ResolvedNodeOptions['placement']): PlacementPolicy {
-  return typeof p === 'function' ? customPolicy(p as Parameters<typeof customPolicy>[0]) : createPolicy(p)
+  return typeof p === 'function' ? customPolicy(p) : createPolicy(p)
 }
 
 async function readSwarmKey (path: string): Promise<Uint8Array> {
