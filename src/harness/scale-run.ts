@@ -1,0 +1,140 @@
+// A cluster of many node processes on 127.0.0.1: they find each other from a few seeds and
+// gossip, agree on one master and run a batch of tasks spread over all of them. Shared by the
+// scale benchmark (50 nodes) and the scale test in `npm test` (10 nodes).
+import { readFileSync } from 'node:fs'
+import { LocalCluster } from './local-cluster.js'
+import { waitFor, type NodeProcess } from './node-process.js'
+import type { ClusterStatus } from '../node/status.js'
+
+export interface ScaleOptions {
+  nodes: number
+  tasks: number
+  /** Each node is given this many seed peers; the rest it learns by gossip. */
+  seeds?: number
+  /** How long each task sleeps on its worker: long enough that tasks spread over the nodes. */
+  taskMs?: number
+  /** Tasks in flight from the submitting client. */
+  concurrency?: number
+  /** How long gossip traffic is sampled once the cluster has converged. */
+  gossipSampleMs?: number
+  convergeTimeoutMs?: number
+  say?: (line: string) => void
+}
+
+export interface ScaleReport {
+  nodes: number
+  /** From the first process started to every node seeing all others alive and one master. */
+  convergeMs: number
+  masters: number
+  /** Nodes that saw every other node alive at the end. */
+  nodesSeeingAll: number
+  gossip: { publishedPerNodePerSec: number, receivedPerNodePerSec: number }
+  rssMiB: { idleMedian: number, idleMax: number }
+  tasks: { submitted: number, ok: number, failed: number, failures: Record<string, number>, ranOnNodes: number, elapsedMs: number, perSecond: number }
+  /** The master's share of all node processes' CPU time while the tasks ran. */
+  masterCpuShare: number
+}
+
+export async function runScale (o: ScaleOptions): Promise<ScaleReport> {
+  const say = o.say ?? (() => {})
+  const cluster = await LocalCluster.create({ nodes: o.nodes, seeds: o.seeds ?? 3, logLevel: 'warn', expect: 3 })
+  const t0 = Date.now()
+  cluster.start()
+  try {
+    say(`started ${o.nodes} node processes; waiting for convergence...`)
+    const converged = await waitFor('every node to see all others and one master', async () => {
+      const st = await cluster.statuses()
+      if (st.some(s => s == null)) return undefined
+      const all = st as ClusterStatus[]
+      const seeAll = all.every(s => s.members.filter(m => m.state === 'alive').length === o.nodes)
+      return seeAll && new Set(all.map(s => s.master?.id)).size === 1 && all[0]!.master != null ? all : undefined
+    }, o.convergeTimeoutMs ?? 120_000, 250)
+    const convergeMs = Date.now() - t0
+    say(`converged in ${convergeMs} ms`)
+
+    const sampleMs = o.gossipSampleMs ?? 10_000
+    const before = converged.map(s => s.network?.gossip)
+    await new Promise(resolve => setTimeout(resolve, sampleMs))
+    const after = (await cluster.statuses()).map(s => s?.network?.gossip)
+    const rates = { published: [] as number[], received: [] as number[] }
+    after.forEach((a, i) => {
+      const b = before[i]
+      if (a == null || b == null) return
+      rates.published.push((a.published - b.published) * 1000 / sampleMs)
+      rates.received.push((a.received - b.received) * 1000 / sampleMs)
+    })
+    const rss = cluster.nodes.map(n => rssMiB(n.pid!)).sort((a, b) => a - b)
+
+    const masterId = converged[0]!.master!.id
+    const masterNode = cluster.nodes[converged.findIndex(s => s.self.id === masterId)]!
+    const client = cluster.nodes[converged.findIndex(s => s.self.id !== masterId)]!
+    say(`submitting ${o.tasks} tasks through ${client.spec.name} (master is ${masterNode.spec.name})...`)
+    const cpuBefore = cluster.nodes.map(n => cpuTicks(n))
+    const tasks = await submitAll(client, o.tasks, o.taskMs ?? 20, o.concurrency ?? 256)
+    const cpuAfter = cluster.nodes.map(n => cpuTicks(n))
+    const used = cpuAfter.map((c, i) => c - cpuBefore[i]!)
+    const total = used.reduce((a, b) => a + b, 0)
+
+    const final = (await cluster.statuses()).filter((s): s is ClusterStatus => s != null)
+    return {
+      nodes: o.nodes,
+      convergeMs,
+      masters: new Set(final.map(s => s.master?.id).filter(id => id != null)).size,
+      nodesSeeingAll: final.filter(s => s.members.filter(m => m.state === 'alive').length === o.nodes).length,
+      gossip: { publishedPerNodePerSec: round(median(rates.published), 1), receivedPerNodePerSec: round(median(rates.received), 1) },
+      rssMiB: { idleMedian: round(median(rss), 1), idleMax: round(rss[rss.length - 1] ?? NaN, 1) },
+      tasks,
+      masterCpuShare: total > 0 ? round(used[cluster.nodes.indexOf(masterNode)]! / total, 3) : 0
+    }
+  } finally {
+    await cluster.stop()
+    cluster.cleanup()
+  }
+}
+
+async function submitAll (client: NodeProcess, n: number, taskMs: number, concurrency: number): Promise<ScaleReport['tasks']> {
+  const ranOn = new Set<string>()
+  const failures: Record<string, number> = {}
+  let next = 0
+  let ok = 0
+  const t0 = Date.now()
+  const loop = async (): Promise<void> => {
+    while (next < n) {
+      next++
+      const r = await client.submit<{ ok: boolean, node: string | null, error?: { code: string } }>({ type: 'sleep', payload: { ms: taskMs } })
+        .catch((err: unknown) => ({ ok: false, node: null, error: { code: `request: ${err instanceof Error ? err.message : String(err)}` } }))
+      if (r.ok) ok++
+      else failures[r.error?.code ?? 'unknown'] = (failures[r.error?.code ?? 'unknown'] ?? 0) + 1
+      if (r.node != null) ranOn.add(r.node)
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(concurrency, n) }, loop))
+  const elapsedMs = Date.now() - t0
+  return { submitted: n, ok, failed: n - ok, failures, ranOnNodes: ranOn.size, elapsedMs, perSecond: Math.round(n * 1000 / elapsedMs) }
+}
+
+function rssMiB (pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+  return m != null ? Number(m[1]) / 1024 : NaN
+}
+
+/** utime + stime of a process, in clock ticks (fields 14 and 15 of /proc/<pid>/stat). */
+function cpuTicks (n: NodeProcess): number {
+  try {
+    const stat = readFileSync(`/proc/${n.pid!}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return Number(fields[11]) + Number(fields[12])
+  } catch {
+    return 0 // exited
+  }
+}
+
+function median (xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b)
+  return s.length === 0 ? NaN : s[Math.floor((s.length - 1) / 2)]!
+}
+
+function round (x: number, digits: number): number {
+  const f = 10 ** digits
+  return Math.round(x * f) / f
+}
