@@ -1,7 +1,9 @@
-// Drives the pure membership view from gossip: publishes our heartbeat every heartbeatMs,
-// applies peers' heartbeats (through the gossip validator) and ticks the view.
+// Drives the pure membership view from gossip: publishes our heartbeat every heartbeatMs (slower
+// in large clusters, see core/membership/cadence.ts), applies peers' heartbeats (through the
+// gossip validator) and ticks the view.
 import type { Logger } from 'pino'
 import { MembershipView } from '../core/membership/view.js'
+import { heartbeatInterval } from '../core/membership/cadence.js'
 import type { MembershipEvent } from '../core/membership/events.js'
 import type { Heartbeat } from '../core/membership/heartbeat.js'
 import { decodeGossip, encodeGossip } from '../wire/heartbeat.js'
@@ -32,7 +34,7 @@ export class MembershipDriver {
   private gossip?: HeartbeatGossip
 
   constructor (private readonly opts: MembershipDriverOptions) {
-    this.view = new MembershipView(opts.selfId, { suspectMs: opts.suspectMs, deadMs: opts.deadMs, forgetMs: 10 * 60_000 })
+    this.view = new MembershipView(opts.selfId, { suspectMs: opts.suspectMs, deadMs: opts.deadMs, forgetMs: 10 * 60_000, heartbeatMs: opts.heartbeatMs })
     // Wall-clock start time orders incarnations across restarts of the same identity.
     this.incarnation = Date.now()
   }
@@ -62,8 +64,17 @@ export class MembershipDriver {
 
   start (gossip: HeartbeatGossip): void {
     this.gossip = gossip
+    this.beat()
+  }
+
+  /** The interval now: the configured one, stretched once the cluster outgrows the gossip budget. */
+  get intervalMs (): number {
+    return heartbeatInterval(this.opts.heartbeatMs, 1 + this.view.liveCount())
+  }
+
+  private beat (): void {
     void this.publish()
-    this.timer = setInterval(() => { void this.publish() }, this.opts.heartbeatMs)
+    this.timer = setTimeout(() => { this.beat() }, this.intervalMs)
   }
 
   tick (): void {
@@ -74,7 +85,14 @@ export class MembershipDriver {
   /** Publish now (also used right after a role change so others learn it quickly). */
   async publish (): Promise<void> {
     if (this.gossip == null) return
-    const hb: Heartbeat = { id: this.opts.selfId, incarnation: this.incarnation, seq: this.seq++, ...this.opts.heartbeat() }
+    const every = this.intervalMs
+    const hb: Heartbeat = {
+      id: this.opts.selfId,
+      incarnation: this.incarnation,
+      seq: this.seq++,
+      ...this.opts.heartbeat(),
+      ...(every > this.opts.heartbeatMs ? { every } : {})
+    }
     await this.gossip.publish(encodeGossip({ v: 1, kind: 'heartbeat', hb }))
   }
 
@@ -92,13 +110,13 @@ export class MembershipDriver {
 
   /** Say goodbye so that peers mark us gone at once rather than after deadMs. */
   async leave (): Promise<void> {
-    clearInterval(this.timer)
+    clearTimeout(this.timer)
     if (this.gossip == null) return
     await this.gossip.publish(encodeGossip({ v: 1, kind: 'leave', leave: { id: this.opts.selfId, incarnation: this.incarnation, seq: this.seq++ } }))
   }
 
   stop (): void {
-    clearInterval(this.timer)
+    clearTimeout(this.timer)
     clearTimeout(this.nudgeTimer)
     this.gossip = undefined
   }

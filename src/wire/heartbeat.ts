@@ -24,7 +24,9 @@ export const HEARTBEAT_LIMITS = Object.freeze({
   labelValueChars: 256,
   handlers: 64,
   handlerChars: 64,
-  idListLength: 15
+  idListLength: 15,
+  /** Slowest heartbeat interval a sender may announce (timeouts stretch with it). */
+  everyMs: 60_000
 })
 
 const ID_PATTERN = /^[A-Za-z0-9]+$/
@@ -84,7 +86,11 @@ function readHeartbeat (value: unknown, path: string): Heartbeat | Invalid {
   if (handlers instanceof Invalid) return handlers
   const cluster = readClaim(value.cluster, `${path}.cluster`)
   if (cluster instanceof Invalid) return cluster
-  return { id, incarnation, seq, version, addrs, role, capacity, load, handlers, cluster }
+  if (value.every === undefined) return { id, incarnation, seq, version, addrs, role, capacity, load, handlers, cluster }
+  const every = readCount(value.every, `${path}.every`, HEARTBEAT_LIMITS.everyMs)
+  if (every instanceof Invalid) return every
+  if (every === 0) return invalid(`${path}.every`, 'must be at least 1 ms', every)
+  return { id, incarnation, seq, version, addrs, role, capacity, load, handlers, cluster, every }
 }
 
 function readLeave (value: unknown, path: string): Leave | Invalid {

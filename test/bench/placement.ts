@@ -70,14 +70,17 @@ function measure (q: TaskQueue, workers: WorkerState[], policy: () => PlacementP
   return { ms: median(times), decisions, deferred }
 }
 
+const results: Record<string, { msPerRound: number, decisions: number, deferred: number, usPerDecision: number | null }> = {}
+
 function report (label: string, r: { ms: number, decisions: number, deferred: number }): void {
   const perDecision = r.decisions > 0 ? `${(r.ms * 1000 / r.decisions).toFixed(2)} µs/decision` : 'no decisions'
-  console.log(`${label.padEnd(52)} ${r.ms.toFixed(3).padStart(8)} ms/round  ${String(r.decisions).padStart(4)} placed  ${String(r.deferred).padStart(5)} deferred  ${perDecision}`)
+  results[label] = { msPerRound: r.ms, decisions: r.decisions, deferred: r.deferred, usPerDecision: r.decisions > 0 ? r.ms * 1000 / r.decisions : null }
+  console.error(`${label.padEnd(52)} ${r.ms.toFixed(3).padStart(8)} ms/round  ${String(r.decisions).padStart(4)} placed  ${String(r.deferred).padStart(5)} deferred  ${perDecision}`)
 }
 
 const buildStart = performance.now()
 const queue = makeQueue(false)
-console.log(`${WORKERS} workers x ${SLOTS} slots, ${QUEUED} queued (built in ${(performance.now() - buildStart).toFixed(1)} ms), median of ${RUNS} runs`)
+console.error(`${WORKERS} workers x ${SLOTS} slots, ${QUEUED} queued (built in ${(performance.now() - buildStart).toFixed(1)} ms), median of ${RUNS} runs`)
 report('empty cluster, least-loaded, fill every slot', measure(queue, makeWorkers(0), () => leastLoaded))
 report('empty cluster, binpack, fill every slot', measure(queue, makeWorkers(0), () => binpack))
 report('empty cluster, spread, fill every slot', measure(queue, makeWorkers(0), spreadPolicy))
@@ -85,3 +88,4 @@ report('half-busy cluster, least-loaded', measure(queue, makeWorkers(SLOTS / 2),
 report('one decision per round (maxDecisions 1)', measure(queue, makeWorkers(0), () => leastLoaded, 1))
 report('saturated cluster (stops at once)', measure(queue, makeWorkers(SLOTS), () => leastLoaded))
 report('worst case: free slots, every task needs a busy gpu', measure(makeQueue(true), makeWorkers(0).map(w => ({ ...w, placed: { ...w.placed, resources: { gpu: 1 } } })), () => leastLoaded))
+process.stdout.write(JSON.stringify({ workers: WORKERS, slots: SLOTS, queued: QUEUED, runs: RUNS, results }) + '\n')

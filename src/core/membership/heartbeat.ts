@@ -18,6 +18,11 @@ export interface Heartbeat {
   /** Task types this node can run. */
   handlers: string[]
   cluster: ClusterClaim
+  /**
+   * How often the sender publishes now (ms). It slows down in large clusters to bound the
+   * gossip each node receives; receivers stretch its timeouts to match. Absent: the usual rate.
+   */
+  every?: number
 }
 
 /** Sent on graceful stop. Its seq is the next one after the last heartbeat, so it orders after it. */
@@ -81,6 +86,7 @@ export function freezeHeartbeat (hb: Heartbeat): FrozenHeartbeat {
       epoch: cluster.epoch,
       master: cluster.master,
       ...(cluster.configVersion !== undefined ? { configVersion: cluster.configVersion } : {})
-    })
+    }),
+    ...(hb.every !== undefined ? { every: hb.every } : {})
   })
 }

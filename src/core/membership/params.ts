@@ -8,6 +8,11 @@ export interface MembershipParams {
   deadMs: Millis
   /** How long a dead member stays in the view (counted from its death) before it is dropped. */
   forgetMs: Millis
+  /**
+   * The heartbeat interval the timeouts are set for. A member announcing a longer interval
+   * (Heartbeat.every) gets its timeouts stretched in proportion. Absent: never stretched.
+   */
+  heartbeatMs?: Millis
 }
 
 export const defaultMembershipParams: Readonly<MembershipParams> = Object.freeze({
@@ -23,6 +28,7 @@ export function validateMembershipParams (p: MembershipParams): string[] {
     const value = p[key]
     if (!Number.isFinite(value) || value <= 0) problems.push(`${key} must be a positive finite number, got ${value}`)
   }
+  if (p.heartbeatMs !== undefined && !(Number.isFinite(p.heartbeatMs) && p.heartbeatMs > 0)) problems.push(`heartbeatMs must be a positive finite number, got ${p.heartbeatMs}`)
   if (!(p.suspectMs < p.deadMs)) problems.push(`suspectMs (${p.suspectMs}) must be < deadMs (${p.deadMs})`)
   return problems
 }

@@ -123,10 +123,13 @@ export class MembershipView {
    * that comes late may report suspect and dead for one member in the same call.
    */
   tick (now: Millis): MembershipEvent[] {
-    const { suspectMs, deadMs, forgetMs } = this.params
+    const { forgetMs } = this.params
     const events: MembershipEvent[] = []
     for (const [id, member] of this.members_) {
       const silentFor = now - member.lastSeenAt
+      const stretch = this.stretch(member.heartbeat)
+      const suspectMs = this.params.suspectMs * stretch
+      const deadMs = this.params.deadMs * stretch
       if (member.state === 'alive' && silentFor >= suspectMs) {
         member.state = 'suspect'
         member.since = now
@@ -146,12 +149,25 @@ export class MembershipView {
     return events.sort((a, b) => compareIds(a.id, b.id))
   }
 
+  /** A member that announced a slower heartbeat than ours gets proportionally longer timeouts. */
+  private stretch (hb: FrozenHeartbeat): number {
+    const base = this.params.heartbeatMs
+    return base === undefined || hb.every === undefined ? 1 : Math.max(1, hb.every / base)
+  }
+
   get (id: NodeId): MemberSnapshot | undefined {
     const member = this.members_.get(id)
     return member === undefined ? undefined : snapshot(id, member)
   }
 
   /** Every member we know (self excluded), alive, suspect or dead, ordered by id. */
+  /** How many members are not dead (alive or suspect), without building snapshots. */
+  liveCount (): number {
+    let n = 0
+    for (const m of this.members_.values()) if (m.state !== 'dead') n++
+    return n
+  }
+
   members (): MemberSnapshot[] {
     return this.sortedEntries().map(([id, member]) => snapshot(id, member))
   }
