@@ -1,0 +1,90 @@
+// The headline figures of `npm run bench`, one line each, read from the benchmarks' JSON
+// reports. A figure a benchmark did not produce shows as "n/a" with the reason, never as a guess.
+
+export interface BenchResults {
+  machine: { cores: number, cpu: string, node: string, loadAvg1AtStart: number }
+  startedAt: string
+  benches: Record<string, { exitCode: number | null, seconds: number, report: unknown }>
+}
+
+interface Summary { n: number, min: number, median: number, p99: number, max: number }
+
+/** Reads a nested field; undefined when any step is missing. */
+function at (value: unknown, ...path: string[]): unknown {
+  let v = value
+  for (const key of path) {
+    if (v == null || typeof v !== 'object') return undefined
+    v = (v as Record<string, unknown>)[key]
+  }
+  return v
+}
+
+function isSummary (v: unknown): v is Summary {
+  return v != null && typeof v === 'object' && typeof (v as Summary).median === 'number'
+}
+
+const num = (x: number): string => Math.abs(x) >= 100 ? x.toFixed(0) : x.toFixed(2)
+
+function spread (v: unknown, unit: string): string {
+  if (!isSummary(v)) return 'n/a'
+  return `${num(v.median)} ${unit} (p99 ${num(v.p99)}, range ${num(v.min)}-${num(v.max)}, n=${v.n})`
+}
+
+export function headlines (r: BenchResults): string[] {
+  const b = (name: string): unknown => r.benches[name]?.report
+  const lines: string[] = []
+  const row = (label: string, value: string): void => { lines.push(`${label.padEnd(44)} ${value}`) }
+  for (const [name, run] of Object.entries(r.benches)) {
+    if (run.exitCode !== 0) row(`bench:${name}`, `FAILED (exit ${String(run.exitCode)}) after ${run.seconds} s: see its output above`)
+  }
+
+  const placement = at(b('placement'), 'results', 'empty cluster, least-loaded, fill every slot', 'usPerDecision')
+  if (typeof placement === 'number') row('placement, 50 workers x 10,000 queued', `${placement.toFixed(2)} µs/decision`)
+
+  const tasks = b('tasks')
+  if (tasks != null) {
+    row('tasks/s (3 nodes, from a non-master)', spread(at(tasks, 'throughput', 'perSecond', 'task'), 'tasks/s'))
+    row('bare libp2p stream, same run', spread(at(tasks, 'throughput', 'perSecond', 'bare'), 'req/s'))
+    const ratio = at(tasks, 'throughput', 'ratio')
+    if (typeof ratio === 'number') row('tasks / bare stream', `${ratio.toFixed(2)}x`)
+    row('task latency, sequential', spread(at(tasks, 'latency', 'ms', 'task'), 'ms'))
+  }
+
+  for (const nodes of [3, 5]) {
+    for (const mode of ['kill', 'graceful']) {
+      const f = at(b('failover'), `${nodes} nodes ${mode}`)
+      if (f == null) continue
+      row(`failover, ${nodes} nodes, ${mode === 'kill' ? 'SIGKILL' : 'graceful'}: new lease`, spread(at(f, 'newMasterMs'), 'ms'))
+      row(`  first accepted order`, spread(at(f, 'firstAcceptedOrderMs'), 'ms'))
+    }
+  }
+
+  for (const nodes of [3, 10]) {
+    const d = at(b('discovery'), `${nodes} nodes`)
+    if (d == null) continue
+    row(`discovery (mDNS), ${nodes} nodes at once`, spread(at(d, 'allSeenMs'), 'ms'))
+    row(`  a node rejoining`, spread(at(d, 'joinRunningClusterMs'), 'ms'))
+  }
+
+  const memory = b('memory')
+  if (memory != null) {
+    row('idle RSS per node (3 nodes)', spread(at(memory, 'idleRssMiB'), 'MiB'))
+    row(`master RSS, ${String(at(memory, 'queued'))} tasks queued`, spread(at(memory, 'queuedMasterRssMiB'), 'MiB'))
+  }
+
+  const cache = b('cache')
+  if (cache != null) row('cache (90% repeats)', JSON.stringify(cache).slice(0, 160))
+
+  const scale = at(b('scale'), 'reports')
+  if (Array.isArray(scale)) {
+    for (const s of scale as Array<Record<string, any>>) {
+      row(`scale, ${String(s.nodes)} nodes: converged`, `${String(s.convergeMs)} ms, ${String(s.masters)} master(s), ${String(s.nodesSeeingAll)} see all`)
+      row('  gossip per node', `${String(s.gossip?.publishedPerNodePerSec)} out/s, ${String(s.gossip?.receivedPerNodePerSec)} in/s`)
+      row('  tasks', `${String(s.tasks?.ok)}/${String(s.tasks?.submitted)} ok on ${String(s.tasks?.ranOnNodes)} nodes, master CPU share ${((s.masterCpuShare ?? NaN) * 100).toFixed(1)}%`)
+    }
+  }
+
+  const chaos = b('chaos')
+  if (chaos != null) row('chaos (5 nodes)', JSON.stringify(chaos).slice(0, 160))
+  return lines
+}
