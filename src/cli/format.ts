@@ -135,6 +135,7 @@ export function formatTaskExplanation (a: TaskAnswer, status: ClusterStatus): st
   const result: ResultLike | null = a.result ?? v?.result ?? null
   if (v !== undefined) {
     lines.push(`task ${v.id}: ${v.state}, type ${v.type ?? 'unknown'}, priority ${v.priority ?? 'unknown'}, submitted by ${v.submitter}`)
+    if (a.viewFrom !== undefined) lines.push(`(placement record from the master ${shortId(a.viewFrom)}; this node is ${shortId(status.self.id)})`)
     for (const att of v.attempts) {
       lines.push(`attempt ${att.attempt} on ${att.node} at epoch ${att.epoch}: ${attemptOutcome(att)}`)
       if (att.decision === null) lines.push('  placed by an earlier master (learned from the worker after a failover): no placement details')
@@ -146,7 +147,7 @@ export function formatTaskExplanation (a: TaskAnswer, status: ClusterStatus): st
   }
   if (result !== null) lines.push(resultLine(result))
   else if (v !== undefined) lines.push('result: not finished yet')
-  if (v === undefined) lines.push(formatWhereToExplain(status))
+  if (v === undefined) lines.push(a.masterNote ?? formatWhereToExplain(status))
   return lines.join('\n')
 }
 

@@ -11,6 +11,9 @@ import { demoCommand } from './commands/demo.js'
 import { secretCommand } from './commands/secret.js'
 import { submitCommand } from './commands/submit.js'
 import { tasksCommand } from './commands/tasks.js'
+import { doctorCommand } from './commands/doctor.js'
+import { topCommand } from './commands/top.js'
+import { chaosCommand } from './commands/chaos.js'
 
 const program = new Command()
   .name('mcp-cluster')
@@ -24,6 +27,9 @@ program.addCommand(demoCommand())
 program.addCommand(secretCommand())
 program.addCommand(submitCommand())
 program.addCommand(tasksCommand())
+program.addCommand(doctorCommand())
+program.addCommand(topCommand())
+program.addCommand(chaosCommand())
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`mcp-cluster: ${err instanceof Error ? err.message : String(err)}\n`)

@@ -34,7 +34,9 @@ const flagHelp: { readonly [K in OptionKey]-?: FlagHelp } = {
   secretFile: { arg: '<file>', help: 'pre-shared key file; makes a private network (default none)' },
   logLevel: { arg: '<level>', help: 'log level (default info)' },
   maxQueue: { arg: '<n>', help: 'most tasks the master queues (default 100000)' },
+  maxSubmitRate: { arg: '<n>', help: 'tasks per second the master accepts from one node (default 50000)' },
   maxPayloadBytes: { arg: '<bytes>', help: 'largest task payload or result (default 1048576)' },
+  cacheMaxBytes: { arg: '<bytes>', help: 'memory for cached task results, 0 turns the cache off (default 33554432)' },
   submitTimeoutMs: { arg: '<ms>', help: 'how long a submission waits for a master (default 30000)' },
   builtinTasks: { on: 'register the built-in task types (default on)', off: 'do not register the built-in task types' },
   eventLog: { arg: '<file>', help: 'append this node\'s history (JSON lines) for the chaos checker (default none)' }

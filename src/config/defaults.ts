@@ -42,7 +42,9 @@ export function defaultNodeOptions (env: NodeJS.ProcessEnv = process.env, home: 
     secretFile: undefined,
     logLevel: 'info',
     maxQueue: 100000,
+    maxSubmitRate: 50000,
     maxPayloadBytes: 1048576,
+    cacheMaxBytes: 33554432,
     submitTimeoutMs: 30000,
     builtinTasks: true,
     eventLog: undefined

@@ -23,6 +23,8 @@ export type OptionValues = Partial<Record<OptionKey, unknown>>
 export type OptionSources = Partial<Record<OptionKey, string>>
 
 const NAME = /^[A-Za-z0-9_.-]{1,64}$/
+/** A task carrying its payload must fit one 4 MiB task frame (src/wire/tasks.ts) with room for its other fields. */
+const MAX_PAYLOAD_BYTES = 3 * 1024 * 1024
 const CLUSTER = /^[a-z0-9-]{1,32}$/
 
 const isString = (v: unknown): v is string => typeof v === 'string'
@@ -87,7 +89,13 @@ export const optionSpecs: { readonly [K in OptionKey]-?: OptionSpec } = {
   secretFile: { ...path, optional: true },
   logLevel: oneOf(logLevels),
   maxQueue: integer(1),
-  maxPayloadBytes: integer(1),
+  maxSubmitRate: integer(1),
+  maxPayloadBytes: {
+    kind: 'integer',
+    rule: `an integer from 1 to ${MAX_PAYLOAD_BYTES} (3 MiB: a task and its payload must fit one 4 MiB frame)`,
+    accepts: v => Number.isSafeInteger(v) && (v as number) >= 1 && (v as number) <= MAX_PAYLOAD_BYTES
+  },
+  cacheMaxBytes: integer(0),
   submitTimeoutMs: millis(1),
   builtinTasks: flag,
   eventLog: { ...path, optional: true }

@@ -69,8 +69,12 @@ export interface NodeOptions {
   logLevel?: LogLevel
   /** Most tasks the master queues before refusing submissions. Default 100000: bounds master memory. */
   maxQueue?: number
+  /** Tasks per second the master accepts from one submitting node (bursts up to one second's worth); more are refused with "rate-limited". Default 50000: above what one master can place, so only a flood hits it. */
+  maxSubmitRate?: number
   /** Largest task payload or result accepted, bytes. Default 1048576 (1 MiB): keeps one task from hogging a stream. */
   maxPayloadBytes?: number
+  /** Memory for cached results of deterministic tasks, bytes; 0 turns the cache off. Default 33554432 (32 MiB). */
+  cacheMaxBytes?: number
   /** How long a submission waits for a master to exist, ms. Default 30000: covers an election and a slow start. */
   submitTimeoutMs?: number
   /** Register the built-in task types. Default true: a fresh cluster can run something useful with no code. */

@@ -9,7 +9,14 @@ export function describeValue (key: OptionKey, value: unknown): string {
   if (typeof value === 'function') return 'a function'
   if (value === undefined) return 'nothing'
   if (typeof value === 'number') return String(value)
-  const text = JSON.stringify(value) ?? String(value)
+  if (typeof value === 'bigint') return `${value}n`
+  let text: string
+  try {
+    text = JSON.stringify(value) ?? String(value)
+  } catch {
+    // A cycle or a BigInt inside: JavaScript callers can pass what JSON cannot print.
+    text = Array.isArray(value) ? 'an array that cannot be shown as JSON' : 'an object that cannot be shown as JSON'
+  }
   return text.length > MAX_SHOWN ? text.slice(0, MAX_SHOWN - 3) + '...' : text
 }
 

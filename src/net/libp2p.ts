@@ -24,7 +24,20 @@ export interface ClusterLibp2pOptions {
 
 export type ClusterLibp2p = Libp2p<{ pubsub: GossipSub, identify: unknown, ping: unknown }>
 
+/**
+ * Connections one peer may hold to us. Two is normal (both sides dialled at once); more only
+ * costs us memory and streams, and each connection may carry MAX_STREAMS_PER_CONNECTION.
+ */
+export const MAX_CONNECTIONS_PER_PEER = 4
+
+/**
+ * Streams a peer may open on one connection, negotiated or not (yamux's own default is 1000).
+ * Each protocol caps its own share below this (election and tasks 8 each, echo 4, ...).
+ */
+export const MAX_STREAMS_PER_CONNECTION = 256
+
 export async function createClusterLibp2p (opts: ClusterLibp2pOptions): Promise<ClusterLibp2p> {
+  let self: Libp2p | undefined
   const node = await createLibp2p({
     // The node starts libp2p itself, after wiring its handlers, and reports listen errors.
     start: false,
@@ -32,7 +45,7 @@ export async function createClusterLibp2p (opts: ClusterLibp2pOptions): Promise<
     addresses: { listen: opts.listen },
     transports: [tcp()],
     connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
+    streamMuxers: [yamux({ maxInboundStreams: MAX_STREAMS_PER_CONNECTION })],
     ...(opts.swarmKey != null ? { connectionProtector: preSharedKey({ psk: opts.swarmKey }) } : {}),
     // mDNS answers every query and each node queries once at start, so discovery is
     // immediate both ways; the interval only re-queries for lost packets (stock: 10 s).
@@ -41,9 +54,15 @@ export async function createClusterLibp2p (opts: ClusterLibp2pOptions): Promise<
       // A LAN cluster wants every node connected to every other (gossip mesh + direct streams).
       maxConnections: 300
     },
+    connectionGater: {
+      // Checked once the peer is authenticated, before the connection is used.
+      denyInboundUpgradedConnection: (peer) => (self?.getConnections(peer).length ?? 0) >= MAX_CONNECTIONS_PER_PEER
+    },
     connectionMonitor: {
-      // Leases never depend on this (local timers decide); it only reaps dead connections.
-      pingInterval: 5000
+      // Leases never depend on this (local timers decide); it only reaps dead connections and
+      // gives each connection an RTT. Every ping is a new stream, per connection: at 50 nodes a
+      // 5 s interval meant ~20 stream set-ups per second per node.
+      pingInterval: 15_000
     },
     services: {
       identify: identify(),
@@ -72,5 +91,6 @@ export async function createClusterLibp2p (opts: ClusterLibp2pOptions): Promise<
       }) as unknown as (components: any) => GossipSub
     }
   })
+  self = node
   return node as unknown as ClusterLibp2p
 }

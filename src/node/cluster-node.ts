@@ -16,6 +16,7 @@ import { PeerChannels } from '../net/peer-channels.js'
 import { Connector } from '../net/connector.js'
 import { ELECTION_PROTOCOL, TASKS_PROTOCOL, heartbeatTopic } from '../net/protocols.js'
 import { serveEcho } from '../net/echo.js'
+import { serveQueries } from '../net/query.js'
 import { MAX_ELECTION_FRAME_BYTES } from '../wire/election.js'
 import { MAX_TASK_FRAME_BYTES } from '../wire/tasks.js'
 import { createPolicy, customPolicy, type PlacementPolicy } from '../core/scheduler/policy.js'
@@ -34,6 +35,10 @@ import { MembershipDriver, type HeartbeatBody } from './membership-driver.js'
 import { ElectionDriver } from './election-driver.js'
 import { buildStatus, type ClusterStatus, type NetworkStatus } from './status.js'
 import { registerRoutes } from './http-routes.js'
+import { registerDoctorRoutes } from './doctor-routes.js'
+import { registerObserveRoutes } from './observe-routes.js'
+import { readNode } from './node-reading.js'
+import { NodeMetrics } from '../observability/metrics.js'
 import { EventLog, noEvents, type EventSink } from '../observability/event-log.js'
 import { VERSION } from '../version.js'
 
@@ -64,6 +69,7 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
   private connector?: Connector
   private http?: HttpEndpoint
   private load?: LocalLoad
+  private nodeMetrics?: NodeMetrics
   private ticker?: NodeJS.Timeout
   private state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new'
   private starting?: Promise<void>
@@ -91,6 +97,9 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
 
   /** The libp2p node (for advanced embedding, benchmarks and diagnostics); undefined until started. */
   get p2p (): ClusterLibp2p | undefined { return this.libp2p }
+
+  /** This node's Prometheus registry and dashboard timeline (see docs/observability.md); undefined until started. */
+  get metrics (): NodeMetrics | undefined { return this.nodeMetrics }
 
   get multiaddrs (): string[] {
     return this.libp2p?.getMultiaddrs().map(String) ?? []
@@ -127,6 +136,14 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
 
     if (o.eventLog != null) this.history = new EventLog(o.eventLog, selfId)
 
+    const metrics = this.nodeMetrics = new NodeMetrics({
+      selfId,
+      version: VERSION,
+      lease: { leaseMs: o.leaseMs, maxDriftMs: o.maxDriftMs },
+      read: () => readNode(this.status(), this.tasks!.totals(), this.libp2p!.getConnections()),
+      onSampleError: (err) => { this.log.error({ err }, 'metrics sample failed') }
+    })
+
     this.load = new LocalLoad({ slots: o.slots, cpus: o.cpus, memoryBytes: o.memoryBytes, resources: o.resources, labels: o.labels })
     this.load.start()
 
@@ -141,7 +158,11 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
       clock: this.clock,
       log: this.log.child({ component: 'election' }),
       peers: () => this.alivePeers(),
-      onEvents: (events) => { this.onElectionEvents(events) }
+      onEvents: (events) => { this.onElectionEvents(events) },
+      afterFlush: (events) => {
+        const now = this.clock.now()
+        metrics.election.update(now, this.electionDriver!.election.status(now).master, events)
+      }
     })
 
     this.tasks = new TaskDriver({
@@ -151,6 +172,8 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
       election: this.electionDriver.election,
       slots: o.slots,
       maxPayloadBytes: o.maxPayloadBytes,
+      maxSubmitRate: o.maxSubmitRate,
+      cacheMaxBytes: o.cacheMaxBytes,
       submitTimeoutMs: o.submitTimeoutMs,
       maxQueue: o.maxQueue,
       masterTasks: o.masterTasks,
@@ -158,7 +181,8 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
       workers: (connectedOnly) => this.workerInfos(connectedOnly),
       history: this.history,
       faultIgnoreLease: process.env.MCP_FAULT_IGNORE_LEASE === '1',
-      afterOrderCheck: () => { this.electionDriver?.flush() }
+      afterOrderCheck: () => { this.electionDriver?.flush() },
+      metrics
     })
     if (process.env.MCP_FAULT_IGNORE_LEASE === '1') this.log.warn('FAULT INJECTION: MCP_FAULT_IGNORE_LEASE=1, this node keeps giving orders after its lease expires (chaos testing only)')
     if (o.builtinTasks) for (const [type, fn] of Object.entries(BUILTIN_TASKS)) this.tasks.handle(type, fn)
@@ -206,6 +230,7 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
     await this.electionChannels.start()
     await this.taskChannels.start()
     await serveEcho(this.libp2p)
+    await serveQueries(this.libp2p, { task: (id) => this.task(id), log: this.log.child({ component: 'query' }) })
     this.gossip.start()
     this.connector.start()
     this.membership.start(this.gossip)
@@ -216,11 +241,14 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
       // it must not take the process down.
       try { this.tick() } catch (err) { this.log.error({ err }, 'tick failed') }
     }, TICK_MS)
+    metrics.start()
 
     if (o.http !== 'off') {
       const { host, port } = parseHttpAddress(o.http)!
       this.http = new HttpEndpoint({ host, port, maxBodyBytes: o.maxPayloadBytes + 64 * 1024, log: this.log.child({ component: 'http' }), ...(o.httpToken != null ? { token: o.httpToken } : {}) })
       registerRoutes(this.http, this)
+      registerDoctorRoutes(this.http, this, () => this.connector?.discovered.keys() ?? [])
+      registerObserveRoutes(this.http, this, metrics)
       this.httpAddress = await this.http.listen()
     }
     this.log.info({ id: selfId, addrs: this.multiaddrs, http: this.httpUrl ?? 'off', mdns: o.mdns, expect: o.expect }, 'node started')
@@ -271,6 +299,7 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
     this.membership?.stop()
     this.connector?.stop()
     this.load?.stop()
+    this.nodeMetrics?.stop()
     this.tasks?.stop() // first: no handler may start from a frame that arrives while closing
     await this.http?.close()
     await this.electionChannels?.stop().catch(() => {})
@@ -304,7 +333,8 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
       secret: this.options.secretFile != null,
       self: this.heartbeatBody(),
       members: this.membership?.view.members() ?? [],
-      election: this.electionDriver!.election.status(now)
+      election: this.electionDriver!.election.status(now),
+      cache: this.tasks?.cacheStats()
     }, this.networkStatus())
   }
 

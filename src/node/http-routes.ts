@@ -7,6 +7,7 @@ import { TaskError, type SubmitOptions } from './task-api.js'
 import type { JsonValue } from '../core/tasks/types.js'
 import { TASK_STATES, type TableSnapshot, type TaskState, type TaskSummary } from '../core/tasks/table-types.js'
 import type { WorkerSnapshot } from '../core/tasks/worker.js'
+import { lookUpTask } from './task-lookup.js'
 
 /** `GET /tasks`: the master's table and task list (null elsewhere), and this node's worker state. */
 export interface TasksAnswer {
@@ -28,7 +29,10 @@ const submitBody = z.object({
     constraints: z.record(z.string(), z.string()).optional(),
     timeoutMs: z.number().int().optional(),
     retries: z.number().int().optional(),
-    backoffMs: z.number().int().optional()
+    backoffMs: z.number().int().optional(),
+    cache: z.boolean().optional(),
+    cacheKey: z.string().optional(),
+    cacheTtlMs: z.number().int().optional()
   }).strict().optional()
 }).strict()
 
@@ -72,10 +76,11 @@ export function registerRoutes (http: HttpEndpoint, node: ClusterNode): void {
     return { json: { ...result, state: result.ok ? 'done' : 'failed' } }
   })
 
-  http.route('GET', '/tasks/:id', (req) => {
-    const t = node.task(req.params.id!)
-    if (t == null) throw new HttpError(404, `no task ${req.params.id!} known to this node (the master holds placements; the submitting node holds results)`)
-    return { json: { id: req.params.id, ...t } }
+  // On a node that is not the master, the master's placement record is fetched and merged in.
+  http.route('GET', '/tasks/:id', async (req) => {
+    const r = await lookUpTask(node, req.params.id!)
+    if (!r.found) throw new HttpError(404, r.reason)
+    return { json: r.answer }
   })
 
   http.route('GET', '/tasks', (req) => {

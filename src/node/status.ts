@@ -3,6 +3,8 @@ import type { Capacity, Load, Role } from '../core/types.js'
 import type { ElectionStatus } from '../core/election/types.js'
 import type { HeartbeatBody } from './membership-driver.js'
 import type { DeepReadonly, FrozenHeartbeat } from '../core/membership/heartbeat.js'
+import type { ResultCacheStats } from '../core/cache/result-cache.js'
+import type { CacheIndexStats } from '../core/cache/cache-index.js'
 
 export interface MemberStatus {
   id: string
@@ -32,6 +34,16 @@ export interface ClusterStatus {
   members: MemberStatus[]
   /** How this node talks to the others: what `doctor` and operators read first. */
   network?: NetworkStatus
+  /** This node's result cache (see docs/tasks.md, "Result caching"). */
+  cache?: CacheStatus
+}
+
+/** A node's result cache; on the master also its index of which node holds which key. */
+export interface CacheStatus extends ResultCacheStats {
+  /** The master's index of holders; null on other nodes. */
+  index: CacheIndexStats | null
+  /** On the master: tasks waiting for an identical task that is running (single-flight). */
+  waiting: number
 }
 
 export interface NetworkStatus {
@@ -62,6 +74,7 @@ export interface StatusInput {
   self: HeartbeatBody
   members: readonly MemberLike[]
   election: ElectionStatus
+  cache?: CacheStatus
 }
 
 export function buildStatus (i: StatusInput, network?: NetworkStatus): ClusterStatus {
@@ -98,6 +111,7 @@ export function buildStatus (i: StatusInput, network?: NetworkStatus): ClusterSt
     pendingVoters: i.election.pendingConfig?.voters ?? null,
     epoch: i.election.term,
     members: [self, ...others].sort((a, b) => a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
-    ...(network != null ? { network } : {})
+    ...(network != null ? { network } : {}),
+    ...(i.cache != null ? { cache: i.cache } : {})
   }
 }

@@ -37,6 +37,15 @@ export interface SubmitOptions {
   retries?: number
   /** Base of the exponential back-off between retries; default 200. */
   backoffMs?: number
+  /**
+   * The task is deterministic: its result may be served from a cache, keyed by its type and a
+   * hash of its payload. Identical tasks running at the same time run the handler once.
+   */
+  cache?: boolean
+  /** An explicit cache key (1-128 characters) instead of the payload hash; implies `cache`. */
+  cacheKey?: string
+  /** How long a cached result may be served after it was produced, ms; default: until evicted. */
+  cacheTtlMs?: number
 }
 
 /** How a task ended, with where and how often it ran. */
@@ -48,6 +57,8 @@ export interface TaskResult {
   attempts: number
   node: string | null
   durationMs: number
+  /** The value was served from a result cache or shared with an identical task: no handler ran for this task. */
+  cached?: boolean
 }
 
 /** A task that did not succeed: `code` says why ('handler-error', 'timeout', 'cancelled', 'no-eligible-node', 'no-master', ...). */

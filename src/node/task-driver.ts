@@ -3,7 +3,7 @@
 // the lease. Messages to this node itself are delivered in-process; the rest are batched per
 // peer into frames. Orders leave only after a fresh lease check, so a master that lost its
 // lease (a pause, a partition) sends nothing; workers fence what slips through anyway.
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import type { Logger } from 'pino'
 import type { Election } from '../core/election/election.js'
 import type { NodeId } from '../core/types.js'
@@ -14,14 +14,19 @@ import { FifoMap } from '../core/tasks/fifo-map.js'
 import { foldAccepted } from '../core/tasks/fold.js'
 import { createScheduler } from '../core/tasks/scheduler-port.js'
 import type { Outgoing, TaskMessage } from '../core/tasks/messages.js'
-import type { TaskView, WorkerInfo, TableSnapshot, TaskState, TaskSummary } from '../core/tasks/table-types.js'
+import { zeroCounters, type TableCounters, type TaskView, type WorkerInfo, type TableSnapshot, type TaskState, type TaskSummary } from '../core/tasks/table-types.js'
 import type { JsonValue, TaskOutcome, TaskSpec } from '../core/tasks/types.js'
 import type { PlacementPolicy } from '../core/scheduler/policy.js'
-import { decodeTaskFrame, packTaskFrames } from '../wire/tasks.js'
+import { decodeTaskFrame, MAX_CACHE_TTL_MS, packTaskFrames, taskSpecProblem } from '../wire/tasks.js'
 import type { PeerChannels } from '../net/peer-channels.js'
 import type { Clock } from './clock.js'
 import type { EventSink } from '../observability/event-log.js'
 import { TaskError, type HandlerOptions, type SubmitOptions, type TaskHandler, type TaskResult } from './task-api.js'
+import { LogThrottle, PeerRateLimiter } from '../core/tasks/rate-limit.js'
+import { canonicalJson } from '../core/cache/canonical-json.js'
+import type { CacheStatus } from './status.js'
+import type { TaskObserver } from '../observability/metrics.js'
+import { timedScheduler } from '../observability/timed-scheduler.js'
 
 export interface TaskDriverOptions {
   selfId: NodeId
@@ -30,6 +35,10 @@ export interface TaskDriverOptions {
   election: Election
   slots: number
   maxPayloadBytes: number
+  /** Tasks per second the master accepts from one submitting node (a burst of one second's worth). */
+  maxSubmitRate: number
+  /** Bound of this node's result cache (0 turns it off). */
+  cacheMaxBytes: number
   submitTimeoutMs: number
   maxQueue: number
   masterTasks: boolean
@@ -49,6 +58,8 @@ export interface TaskDriverOptions {
   faultIgnoreLease?: boolean
   /** Called after orders were checked against the fencing guard, so its epoch is persisted at once. */
   afterOrderCheck?: () => void
+  /** Metrics: counts and timings as tasks flow. */
+  metrics?: TaskObserver
 }
 
 interface Waiter { promise: Promise<TaskResult>, resolve: (r: TaskResult) => void }
@@ -75,10 +86,17 @@ export class TaskDriver {
   private readonly remote = new Map<NodeId, TaskMessage[]>()
   private seq = 0
   private readonly idPrefix: string
+  private readonly submitLimit: PeerRateLimiter
+  /** One line per peer and kind per 10 s for what a broken or hostile peer may repeat endlessly. */
+  private readonly peerLogs = new LogThrottle(10_000)
+  /** Counters of the tables this node held in earlier terms: metrics count across terms. */
+  private readonly pastCounters = zeroCounters()
 
   constructor (private readonly o: TaskDriverOptions) {
     this.submitter = new SubmitterLedger(o.selfId, { submitTimeoutMs: o.submitTimeoutMs })
-    this.worker = new WorkerLedger({ slots: o.slots, handlers: this.handlerLimits }, (epoch, from) => o.election.admitOrder(epoch, from))
+    // Results obey the payload limit: a larger one would be refused by the master's decoder.
+    this.worker = new WorkerLedger({ slots: o.slots, handlers: this.handlerLimits, cacheMaxBytes: o.cacheMaxBytes, maxResultBytes: o.maxPayloadBytes }, (epoch, from) => o.election.admitOrder(epoch, from))
+    this.submitLimit = new PeerRateLimiter({ ratePerSec: o.maxSubmitRate, burst: o.maxSubmitRate })
     this.idPrefix = `${o.selfId.slice(-6)}-${randomBytes(3).toString('hex')}`
   }
 
@@ -105,8 +123,12 @@ export class TaskDriver {
     if (existing != null) return { id: spec.id, result: existing.promise }
     const done = this.recent.get(spec.id)
     if (done != null) return { id: spec.id, result: Promise.resolve(done) }
+    // Refused here with the reason, rather than dropped with its whole frame by the master's decoder.
+    const problem = taskSpecProblem(spec, this.o.maxPayloadBytes)
+    if (problem !== null) throw new TypeError(`invalid task: ${problem}`)
     const r = this.submitter.submit(spec, this.o.clock.now())
     if (!r.ok) throw new TaskError(r.code, r.reason, spec.id)
+    this.o.metrics?.submitted()
     let resolve!: (r: TaskResult) => void
     const promise = new Promise<TaskResult>((res) => { resolve = res })
     this.waiters.set(spec.id, { promise, resolve })
@@ -133,12 +155,25 @@ export class TaskDriver {
   /** The master's task list (see TaskTable.list); null on a node that is not the master. */
   listTasks (filter?: TaskState, limit?: number): TaskSummary[] | null { return this.table?.list(filter, limit) ?? null }
   workerSnapshot (): ReturnType<WorkerLedger['snapshot']> { return this.worker.snapshot() }
+  /** This node's result cache, and on the master its index of holders: for /status and metrics. */
+  cacheStats (): CacheStatus {
+    const table = this.table?.snapshot().cache
+    return { ...this.worker.cacheStats(), index: table == null ? null : { keys: table.keys, holdings: table.holdings }, waiting: table?.waiting ?? 0 }
+  }
+
+  /** For metrics: the master's counters over every term this node held the table, and what waits. */
+  totals (): { counters: TableCounters, queueLength: number, running: number, awaitingResults: number } {
+    const snap = this.table?.snapshot()
+    const counters = { ...this.pastCounters }
+    if (snap != null) addCounters(counters, snap.counters)
+    return { counters, queueLength: snap?.queueLength ?? 0, running: this.running.size, awaitingResults: this.waiters.size }
+  }
 
   readonly onFrame = (from: string, frame: Uint8Array): void => {
     if (this.stopped) return
     const decoded = decodeTaskFrame(frame, { maxPayloadBytes: this.o.maxPayloadBytes })
     if (!decoded.ok) {
-      this.o.log.warn({ from, reason: decoded.reason }, 'dropped malformed task frame')
+      this.logPeer('warn', from, 'malformed', { from, reason: decoded.reason }, 'dropped malformed task frame')
       return
     }
     this.deliver(from, decoded.value)
@@ -189,18 +224,26 @@ export class TaskDriver {
     }
     const orderEpoch = this.leaseEpoch(now)
     if (orderEpoch != null && this.table?.epoch !== orderEpoch) {
+      this.retireTable()
+      const scheduler = createScheduler({ policy: this.o.policy, allowMasterTasks: this.o.masterTasks, maxQueue: this.o.maxQueue })
+      const metrics = this.o.metrics
       this.table = new TaskTable({
         epoch: orderEpoch,
         now,
         workers: this.o.workers(true),
-        scheduler: createScheduler({ policy: this.o.policy, allowMasterTasks: this.o.masterTasks, maxQueue: this.o.maxQueue }),
+        scheduler: metrics == null ? scheduler : timedScheduler(scheduler, () => this.o.clock.now(), (ms) => { metrics.placed(ms) }),
         params: { maxLive: this.o.maxQueue }
       })
       this.o.log.info({ epoch: orderEpoch }, 'master: task table created, reconciling with workers')
     } else if (orderEpoch == null && this.table != null) {
       this.o.log.info({ epoch: this.table.epoch }, 'no longer master: task table dropped')
+      this.retireTable()
       this.table = null
     }
+  }
+
+  private retireTable (): void {
+    if (this.table != null) addCounters(this.pastCounters, this.table.snapshot().counters)
   }
 
   /** The epoch this node may give orders at now, or null: the lease decides. */
@@ -216,7 +259,7 @@ export class TaskDriver {
     this.worker.receive(from, msgs, now)
     if (msgs.some(m => m.kind === 'assign' || m.kind === 'abort' || m.kind === 'sync')) this.o.afterOrderCheck?.()
     if (this.table != null) {
-      this.table.receive(from, msgs, now)
+      this.table.receive(from, this.withinSubmitRate(this.table, from, msgs, now), now)
     } else {
       // Not the master: say so, so that the submitter re-sends to the real one.
       const replies: Outgoing[] = msgs.flatMap(msg => msg.kind !== 'submit'
@@ -224,6 +267,40 @@ export class TaskDriver {
         : msg.tasks.map(t => ({ to: from, msg: { kind: 'rejected' as const, id: t.id, code: 'not-master' as const, reason: 'this node is not the master' } })))
       if (replies.length > 0) this.send(replies)
     }
+  }
+
+  /**
+   * The master's per-node submission limit. Tasks over it are refused one by one with a reason
+   * the caller sees, never dropped; a task the table already holds (a re-send) is no new work.
+   */
+  private withinSubmitRate (table: TaskTable, from: NodeId, msgs: TaskMessage[], now: number): TaskMessage[] {
+    let wanted = 0
+    for (const m of msgs) if (m.kind === 'submit') wanted += m.tasks.length
+    if (wanted === 0) return msgs
+    let allowed = this.submitLimit.take(from, wanted, now)
+    if (allowed === wanted) return msgs
+    const rate = this.o.maxSubmitRate
+    const reason = `rate-limited: this node submitted more than ${rate} tasks per second to the master (--max-submit-rate ${rate}); submit more slowly`
+    const refused: Outgoing[] = []
+    const admitted = msgs.map((m): TaskMessage => m.kind !== 'submit'
+      ? m
+      : {
+          kind: 'submit',
+          tasks: m.tasks.filter(t => {
+            if (allowed > 0) { allowed--; return true }
+            if (table.task(t.id) !== undefined) return true
+            refused.push({ to: from, msg: { kind: 'rejected', id: t.id, code: 'queue-full', reason } })
+            return false
+          })
+        })
+    this.logPeer('warn', from, 'rate', { from, refused: refused.length, maxSubmitRate: rate }, 'submissions over the rate limit refused')
+    this.send(refused)
+    return admitted
+  }
+
+  private logPeer (level: 'info' | 'warn', peer: NodeId, what: string, fields: object, msg: string): void {
+    const t = this.peerLogs.allow(`${what} ${peer}`, this.o.clock.now())
+    if (t.log) this.o.log[level]({ ...fields, ...(t.suppressed > 0 ? { suppressedSinceLast: t.suppressed } : {}) }, msg)
   }
 
   scheduleFlush (): void {
@@ -281,7 +358,9 @@ export class TaskDriver {
           this.o.history.record({ type: 'order-accepted', epoch: e.epoch, from: e.from, ids: e.ids })
           continue
         }
-        this.o.log.info({ ...e }, `worker: ${e.type}`)
+        // A refused order repeats for as long as its sender keeps sending: log it once in a while.
+        if (e.type === 'fenced') this.logPeer('info', e.from, 'fenced', { ...e }, 'worker: fenced')
+        else this.o.log.info({ ...e }, `worker: ${e.type}`)
         if (e.type === 'fenced') this.o.history.record({ type: 'order-refused', epoch: e.epoch, from: e.from, reason: e.reason, kind: e.kind })
       }
       for (const st of settlements) this.settle(st)
@@ -328,6 +407,7 @@ export class TaskDriver {
   }
 
   private onTableEvent (e: ReturnType<TaskTable['ready']>['events'][number]): void {
+    if (e.type === 'failed' || e.type === 'timed-out' || e.type === 'worker-lost') this.o.metrics?.tableFailure(e)
     if (e.type === 'worker-lost') this.o.history.record({ type: 'worker-lost', node: e.node, requeued: e.requeued.length })
     else if (e.type === 'duplicate') this.o.log.warn({ ...e }, 'task ran more than once') // counted in the table's duplicatesSeen
     // Several events per task: build nothing (least of all a copy of the task's record) unless debug is on.
@@ -340,11 +420,14 @@ export class TaskDriver {
     const { spec, attempt, epoch } = cmd
     const fn = this.handlers.get(spec.type)
     const ac = new LazyAbort()
+    const began = this.o.clock.now()
     this.running.set(spec.id, ac)
     this.o.history.record({ type: 'task-start', id: spec.id, attempt, epoch })
     const finish = (outcome: TaskOutcome): void => {
       if (this.running.get(spec.id) !== ac) return // aborted meanwhile: the ledger already settled it
       this.running.delete(spec.id)
+      // Only registered types: a type name from the network must not become a new metric label.
+      if (fn != null) this.o.metrics?.ran(spec.type, outcome.ok, this.o.clock.now() - began)
       this.o.history.record({ type: 'task-end', id: spec.id, attempt, ok: outcome.ok, ...(outcome.ok ? {} : { code: outcome.error.code }) })
       this.worker.finished(spec.id, outcome, this.o.clock.now())
       if (!this.flushing) this.scheduleFlush() // inside a flush, its next round takes the done
@@ -383,8 +466,10 @@ export class TaskDriver {
     const result: TaskResult = s.ok
       ? { id: s.id, ok: true, value: s.value, attempts: s.attempts, node: s.node, durationMs: s.durationMs }
       : { id: s.id, ok: false, error: s.error, attempts: s.attempts, node: s.node, durationMs: s.durationMs }
+    if (s.cached === true) result.cached = true
     this.recent.set(s.id, result)
     if (this.recent.size > RECENT_RESULTS) this.recent.shift()
+    this.o.metrics?.settled(result)
     const w = this.waiters.get(s.id)
     this.waiters.delete(s.id)
     w?.resolve(result)
@@ -406,7 +491,7 @@ export class TaskDriver {
     }
     const id = o.id ?? `${this.idPrefix}-${++this.seq}`
     if (!/^[A-Za-z0-9_.:-]{1,128}$/.test(id)) throw new TypeError('task id must be 1-128 characters of A-Z a-z 0-9 _ . : -')
-    return {
+    const spec: TaskSpec = {
       id,
       type,
       payload: payload ?? null,
@@ -423,6 +508,8 @@ export class TaskDriver {
       backoffMs: int('backoffMs', o.backoffMs, 200, 0, 86_400_000),
       submitter: this.o.selfId
     }
+    if (o.cache !== undefined || o.cacheKey !== undefined || o.cacheTtlMs !== undefined) addCacheFields(spec, o)
+    return spec
   }
 }
 
@@ -449,6 +536,28 @@ class LazyAbort {
     this.reason = reason
     this.controller?.abort(reason)
   }
+}
+
+/**
+ * Marks a spec deterministic: an explicit cacheKey, or with `cache: true` the type and a SHA-256
+ * of the payload's canonical JSON (key order does not matter), e.g. "sha256:3q2-7w...".
+ */
+function addCacheFields (spec: TaskSpec, o: SubmitOptions): void {
+  if (o.cache !== undefined && typeof o.cache !== 'boolean') throw new TypeError('cache must be true or false')
+  if (o.cacheKey !== undefined && (typeof o.cacheKey !== 'string' || !/^[^\p{Cc}]{1,128}$/u.test(o.cacheKey))) {
+    throw new TypeError('cacheKey must be 1-128 characters without control characters')
+  }
+  const key = o.cacheKey ?? (o.cache === true ? `${spec.type}:${createHash('sha256').update(canonicalJson(spec.payload)).digest('base64url')}` : undefined)
+  if (o.cacheTtlMs !== undefined) {
+    if (key === undefined) throw new TypeError('cacheTtlMs needs cache: true or a cacheKey')
+    if (!Number.isInteger(o.cacheTtlMs) || o.cacheTtlMs < 1 || o.cacheTtlMs > MAX_CACHE_TTL_MS) throw new TypeError(`cacheTtlMs must be an integer in [1, ${MAX_CACHE_TTL_MS}], got ${String(o.cacheTtlMs)}`)
+    spec.cacheTtlMs = o.cacheTtlMs
+  }
+  if (key !== undefined) spec.cacheKey = key
+}
+
+function addCounters (into: TableCounters, add: TableCounters): void {
+  for (const k of Object.keys(into) as Array<keyof TableCounters>) into[k] += add[k]
 }
 
 function isPromiseLike (value: unknown): value is PromiseLike<unknown> {

@@ -32,7 +32,7 @@ export type HttpReply =
 
 export type HttpHandler = (req: HttpRequest, res: ServerResponse) => Promise<HttpReply> | HttpReply
 
-interface Route { method: string, parts: string[], handler: HttpHandler }
+interface Route { method: string, parts: string[], handler: HttpHandler, public: boolean }
 
 export interface HttpServerOptions {
   host: string
@@ -49,8 +49,9 @@ export class HttpEndpoint {
 
   constructor (private readonly opts: HttpServerOptions) {}
 
-  route (method: string, pattern: string, handler: HttpHandler): void {
-    this.routes.push({ method, parts: pattern.split('/').filter(Boolean), handler })
+  /** A `public` route answers without the token: only for content that holds no data (the dashboard's page). */
+  route (method: string, pattern: string, handler: HttpHandler, opts: { public?: boolean } = {}): void {
+    this.routes.push({ method, parts: pattern.split('/').filter(Boolean), handler, public: opts.public === true })
   }
 
   async listen (): Promise<{ host: string, port: number }> {
@@ -93,11 +94,12 @@ export class HttpEndpoint {
 
   private async dispatch (req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
-      if (this.opts.token != null && !sameSecret(req.headers.authorization ?? '', `Bearer ${this.opts.token}`)) {
+      const url = requestUrl(req.url)
+      const found = this.match(req.method ?? 'GET', url.pathname)
+      const isPublic = 'route' in found && found.route.public
+      if (this.opts.token != null && !isPublic && !sameSecret(req.headers.authorization ?? '', `Bearer ${this.opts.token}`)) {
         throw new HttpError(401, 'missing or wrong token: send "Authorization: Bearer <token>" (see --http-token)')
       }
-      const url = new URL(req.url ?? '/', 'http://local')
-      const found = this.match(req.method ?? 'GET', url.pathname)
       if (!('route' in found)) throw new HttpError(found.allowed ? 405 : 404, found.allowed ? `method ${req.method ?? ''} not allowed on ${url.pathname}` : `no such endpoint: ${url.pathname}`)
       const body = await this.readBody(req)
       const reply = await found.route.handler({ method: req.method ?? 'GET', path: url.pathname, params: found.params, query: url.searchParams, body, raw: req }, res)
@@ -133,6 +135,16 @@ export class HttpEndpoint {
 function send (res: ServerResponse, status: number, contentType: string, body: string): void {
   res.writeHead(status, { 'content-type': contentType, 'cache-control': 'no-store' })
   res.end(body)
+}
+
+/** The request target as a URL; "//x" is a path here, not a host, and anything else is a 400. */
+function requestUrl (target: string | undefined): URL {
+  if (target === undefined || !target.startsWith('/')) throw new HttpError(400, 'the request target must be a path starting with /')
+  try {
+    return new URL(`http://local${target}`)
+  } catch {
+    throw new HttpError(400, `malformed request target: ${target.slice(0, 64)}`)
+  }
 }
 
 function decodePart (part: string): string {

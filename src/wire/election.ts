@@ -115,7 +115,8 @@ function voterConfig (value: unknown, path: string): VoterConfig {
 function onlyFields (m: Record<string, unknown>, fields: readonly string[], where?: string): void {
   for (const key of Object.keys(m)) {
     if ((where !== undefined || (key !== 'v' && key !== 'kind')) && !fields.includes(key)) {
-      const path = where === undefined ? key : `${where}.${key}`
+      const shown = key.length > 40 ? `${key.slice(0, 40)}…` : key // a peer's key must not make the reason long
+      const path = where === undefined ? shown : `${where}.${shown}`
       throw new Invalid(`${path}: unknown field in ${where ?? String(m.kind)}, expected only ${fields.join(', ')}`)
     }
   }

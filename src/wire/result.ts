@@ -12,9 +12,17 @@ export function fail<T = never> (reason: string): DecodeResult<T> {
 // fatal: true so that invalid UTF-8 is rejected instead of silently becoming U+FFFD.
 const utf8 = new TextDecoder('utf-8', { fatal: true })
 
-/** Parses JSON from bytes, refusing input larger than maxBytes before looking at it. */
-export function parseJsonBounded (bytes: Uint8Array, maxBytes: number): DecodeResult<unknown> {
+/** Deeper than any message of ours nests: a task payload may nest 64 levels inside its frame's 6. */
+export const MAX_JSON_NESTING = 128
+
+/**
+ * Parses JSON from bytes, refusing input larger than maxBytes or nested deeper than maxNesting
+ * before parsing it: JSON.parse builds every level of a hostile nesting first (a 4 MiB frame of
+ * "[" took over a second), a byte scan refuses it in milliseconds.
+ */
+export function parseJsonBounded (bytes: Uint8Array, maxBytes: number, maxNesting = MAX_JSON_NESTING): DecodeResult<unknown> {
   if (bytes.byteLength > maxBytes) return fail(`message is ${bytes.byteLength} bytes, limit is ${maxBytes}`)
+  if (!nestsAtMost(bytes, maxNesting)) return fail(`message: nested deeper than ${maxNesting} levels`)
   let text: string
   try {
     text = utf8.decode(bytes)
@@ -26,6 +34,26 @@ export function parseJsonBounded (bytes: Uint8Array, maxBytes: number): DecodeRe
   } catch (err) {
     return fail(`message is not valid JSON: ${err instanceof Error ? err.message : String(err)}`)
   }
+}
+
+/** Counts [ and { outside strings. UTF-8 multi-byte sequences never contain these ASCII bytes. */
+function nestsAtMost (bytes: Uint8Array, max: number): boolean {
+  let depth = 0
+  let inString = false
+  for (let i = 0; i < bytes.length; i++) {
+    const c = bytes[i]
+    if (inString) {
+      if (c === 0x5c) i++ // backslash: the next byte is escaped
+      else if (c === 0x22) inString = false
+    } else if (c === 0x22) {
+      inString = true
+    } else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) return false
+    } else if (c === 0x5d || c === 0x7d) {
+      depth--
+    }
+  }
+  return true
 }
 
 export function isObject (value: unknown): value is Record<string, unknown> {

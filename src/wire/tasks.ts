@@ -9,7 +9,7 @@ import {
 } from '../core/tasks/messages.js'
 import { jsonBytes } from '../core/tasks/size.js'
 import type { JsonValue, TaskFailure, TaskOutcome, TaskSpec } from '../core/tasks/types.js'
-import { fail, ok, parseJsonBounded, type DecodeResult } from './result.js'
+import { fail, ok, parseJsonBounded, preview, type DecodeResult } from './result.js'
 
 export const TASK_PROTOCOL_VERSION = 1
 export const MAX_TASK_FRAME_BYTES = 4 * 1024 * 1024
@@ -26,6 +26,9 @@ export const MAX_TIMEOUT_MS = 2_147_483_647
 export const MAX_BACKOFF_MS = 24 * 60 * 60_000
 /** Payloads and results nest at most this deep (keeps every later walk of them shallow). */
 export const MAX_JSON_DEPTH = 64
+export const MAX_CACHE_KEY_LENGTH = 128
+/** A year: a longer-lived cache entry is a configuration mistake, not a cache. */
+export const MAX_CACHE_TTL_MS = 365 * 24 * 60 * 60_000
 const MAX_REASON_LENGTH = 1024
 const MAX_ERROR_MESSAGE_LENGTH = 4096
 const MAX_SLOTS = 100_000
@@ -105,16 +108,35 @@ export function decodeTaskFrame (bytes: Uint8Array, opts: TaskDecodeOptions = {}
   }
 }
 
+/**
+ * Why the master would refuse this spec on receipt, or null. A submitter checks before sending:
+ * one bad task would make the master drop the whole frame, with every task batched beside it.
+ */
+export function taskSpecProblem (spec: TaskSpec, maxPayloadBytes: number): string | null {
+  try {
+    taskSpec(spec, 'task', maxPayloadBytes)
+    return null
+  } catch (err) {
+    if (err instanceof Invalid) return err.message
+    throw err
+  }
+}
+
 const encoder = new TextEncoder()
 const COMMA = 0x2c
 
 /** Thrown inside the validators only; decodeTaskFrame turns it into a failed result. */
 class Invalid extends Error {}
 
+/** A peer's value as quoted in a reason: short whatever it sent (reasons end up in logs). */
+function shown (value: unknown): string {
+  return value === undefined ? 'undefined' : preview(value)
+}
+
 function frame (value: unknown, maxPayload: number): TaskMessage[] {
   const o = record(value, 'frame')
-  if (o.v !== TASK_PROTOCOL_VERSION) throw new Invalid(`unsupported task protocol version ${JSON.stringify(o.v) ?? 'undefined'}, expected ${TASK_PROTOCOL_VERSION}`)
-  if (o.kind !== 'batch') throw new Invalid(`unknown frame kind ${JSON.stringify(o.kind) ?? 'undefined'}, expected "batch"`)
+  if (o.v !== TASK_PROTOCOL_VERSION) throw new Invalid(`unsupported task protocol version ${shown(o.v)}, expected ${TASK_PROTOCOL_VERSION}`)
+  if (o.kind !== 'batch') throw new Invalid(`unknown frame kind ${shown(o.kind)}, expected "batch"`)
   return list(o.msgs, 'msgs', MAX_MESSAGES_PER_FRAME).map((m, i) => message(m, `msgs[${i}]`, maxPayload))
 }
 
@@ -134,13 +156,13 @@ function message (value: unknown, path: string, maxPayload: number): TaskMessage
     case 'refuse': return { kind: 'refuse', epoch: epoch(o.epoch, `${path}.epoch`), id: taskId(o.id, `${path}.id`), reason: text(o.reason, `${path}.reason`, MAX_REASON_LENGTH) }
     case 'done': return done(o, path, maxPayload)
     case 'report': return report(o, path, maxPayload)
-    default: throw new Invalid(`${path}.kind: unknown message kind ${JSON.stringify(o.kind) ?? 'undefined'}`)
+    default: throw new Invalid(`${path}.kind: unknown message kind ${shown(o.kind)}`)
   }
 }
 
 function taskSpec (value: unknown, path: string, maxPayload: number): TaskSpec {
   const o = record(value, path)
-  return {
+  const spec: TaskSpec = {
     id: taskId(o.id, `${path}.id`),
     type: taskType(o.type, `${path}.type`),
     payload: payload(o.payload, `${path}.payload`, maxPayload),
@@ -151,6 +173,12 @@ function taskSpec (value: unknown, path: string, maxPayload: number): TaskSpec {
     backoffMs: integer(o.backoffMs, `${path}.backoffMs`, 0, MAX_BACKOFF_MS),
     submitter: nodeId(o.submitter, `${path}.submitter`)
   }
+  if (o.cacheKey !== undefined) spec.cacheKey = cacheKey(o.cacheKey, `${path}.cacheKey`)
+  if (o.cacheTtlMs !== undefined) {
+    if (spec.cacheKey === undefined) throw new Invalid(`${path}.cacheTtlMs: only allowed with a cacheKey`)
+    spec.cacheTtlMs = integer(o.cacheTtlMs, `${path}.cacheTtlMs`, 1, MAX_CACHE_TTL_MS)
+  }
+  return spec
 }
 
 function requirements (value: unknown, path: string): TaskRequirements {
@@ -180,7 +208,7 @@ function runningEntry (value: unknown, path: string, maxPayload: number): Runnin
 }
 
 function result (o: Record<string, unknown>, path: string, maxPayload: number): ResultMessage {
-  return {
+  const msg: ResultMessage = {
     kind: 'result',
     id: taskId(o.id, `${path}.id`),
     attempts: integer(o.attempts, `${path}.attempts`, 0, Number.MAX_SAFE_INTEGER),
@@ -188,10 +216,12 @@ function result (o: Record<string, unknown>, path: string, maxPayload: number): 
     durationMs: finite(o.durationMs, `${path}.durationMs`, 0, Number.MAX_SAFE_INTEGER),
     ...outcome(o, path, maxPayload)
   }
+  if (o.cached !== undefined && boolean(o.cached, `${path}.cached`)) msg.cached = true
+  return msg
 }
 
 function done (o: Record<string, unknown>, path: string, maxPayload: number): DoneMessage {
-  return {
+  const msg: DoneMessage = {
     kind: 'done',
     epoch: epoch(o.epoch, `${path}.epoch`),
     id: taskId(o.id, `${path}.id`),
@@ -201,6 +231,10 @@ function done (o: Record<string, unknown>, path: string, maxPayload: number): Do
     timedOut: boolean(o.timedOut, `${path}.timedOut`),
     ...outcome(o, path, maxPayload)
   }
+  if (o.cached !== undefined && boolean(o.cached, `${path}.cached`)) msg.cached = true
+  if (o.cacheHeld !== undefined && boolean(o.cacheHeld, `${path}.cacheHeld`)) msg.cacheHeld = true
+  if (o.cacheEvicted !== undefined) msg.cacheEvicted = list(o.cacheEvicted, `${path}.cacheEvicted`, MAX_ITEMS_PER_MESSAGE).map((k, i) => cacheKey(k, `${path}.cacheEvicted[${i}]`))
+  return msg
 }
 
 function report (o: Record<string, unknown>, path: string, maxPayload: number): ReportMessage {
@@ -252,7 +286,7 @@ function map<T> (value: unknown, path: string, item: (v: unknown, path: string) 
   if (keys.length > MAX_MAP_ENTRIES) throw new Invalid(`${path}: ${keys.length} entries, at most ${MAX_MAP_ENTRIES}`)
   const out: Record<string, T> = {}
   for (const key of keys) {
-    if (!KEY_PATTERN.test(key) || key === '__proto__') throw new Invalid(`${path}: key ${JSON.stringify(key)} must match [A-Za-z0-9_.-]{1,64}`)
+    if (!KEY_PATTERN.test(key) || key === '__proto__') throw new Invalid(`${path}: key ${shown(key)} must match [A-Za-z0-9_.-]{1,64}`)
     out[key] = item(o[key], `${path}.${key}`)
   }
   return out
@@ -291,6 +325,12 @@ function taskId (value: unknown, path: string): string {
   return s
 }
 
+function cacheKey (value: unknown, path: string): string {
+  const s = text(value, path, MAX_CACHE_KEY_LENGTH)
+  if (s.length === 0 || CONTROL_CHARS.test(s)) throw new Invalid(`${path}: a cache key must be 1-${MAX_CACHE_KEY_LENGTH} characters without control characters`)
+  return s
+}
+
 function taskType (value: unknown, path: string): string {
   const s = text(value, path, MAX_TYPE_LENGTH)
   if (!TYPE_PATTERN.test(s)) throw new Invalid(`${path}: ${JSON.stringify(s)} must be 1-${MAX_TYPE_LENGTH} of [A-Za-z0-9_.:-]`)
@@ -311,14 +351,14 @@ function rejectCode (value: unknown, path: string): RejectCode {
 
 function integer (value: unknown, path: string, min: number, max: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new Invalid(`${path}: must be an integer in [${min}, ${max}], got ${JSON.stringify(value) ?? 'undefined'}`)
+    throw new Invalid(`${path}: must be an integer in [${min}, ${max}], got ${shown(value)}`)
   }
   return value
 }
 
 function finite (value: unknown, path: string, min: number, max: number): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
-    throw new Invalid(`${path}: must be a number in [${min}, ${max}], got ${JSON.stringify(value) ?? 'undefined'}`)
+    throw new Invalid(`${path}: must be a number in [${min}, ${max}], got ${shown(value)}`)
   }
   return value
 }

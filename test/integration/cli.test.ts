@@ -100,7 +100,7 @@ test('bad --payload JSON: a clear error naming the flag, before any request', { 
   assert.doesNotMatch(r.stderr, /cannot reach/)
 })
 
-test('tasks explain: the master shows the node, epoch and candidates; another node names the master', { timeout: 60_000 }, async () => {
+test('tasks explain: the master shows the node, epoch and candidates; another node shows the same, asked of the master', { timeout: 60_000 }, async () => {
   await withCluster(async (ep) => {
     const sub = await cli('submit', 'echo', '--payload', '"x"', '--json', '--http', ep.other)
     assert.equal(sub.code, 0, sub.stderr)
@@ -114,11 +114,13 @@ test('tasks explain: the master shows the node, epoch and candidates; another no
     assert.match(e.stdout, new RegExp(`^ {4}\\* ${result.node}: score [\\d.]+$`, 'm'), 'the chosen candidate is marked')
     assert.match(e.stdout, new RegExp(`^result: ok after 1 attempt on ${result.node}, \\d+ ms: "x"$`, 'm'))
 
-    // The submitting node has only the result; options may also come before `explain`.
+    // The submitting node has the result and asks the master for the placement; options may
+    // also come before `explain`.
     const o = await cli('tasks', '--http', ep.other, 'explain', result.id)
     assert.equal(o.code, 0, o.stderr)
     assert.match(o.stdout, /^result: ok after 1 attempt/m)
-    assert.match(o.stdout, new RegExp(`placement details are kept by the master, ${ep.masterId}; ask its HTTP endpoint`))
+    assert.match(o.stdout, new RegExp(`^\\(placement record from the master …${ep.masterId.slice(-8)}; `, 'm'))
+    assert.match(o.stdout, new RegExp(`^attempt 1 on ${result.node} at epoch \\d+: ok$`, 'm'))
   })
 })
 

@@ -24,6 +24,9 @@ const SLOW_RATE = 0.05
 const DETECT_MS = 300
 const HANDLER_FAILURE_RATE = 0.1
 const LONG_HANDLER_RATE = 0.2
+/** Tasks marked deterministic, with payloads drawn from a few values so that keys repeat. */
+const CACHED_RATE = 0.3
+const CACHED_PAYLOADS = 3
 
 export interface Execution {
   id: string
@@ -80,6 +83,8 @@ export class TaskClusterSim {
   private seq = 0
   private events: Event[] = []
   private readonly rng: Rng
+  /** Draws which tasks are cacheable, apart from `rng` so that the rest of a seed's run stays recognisable. */
+  private readonly cacheRng: Rng
   private readonly nodes: SimNode[] = []
   private readonly linkClock = new Map<string, number>()
   /** When each node crashed or was paused. */
@@ -95,6 +100,7 @@ export class TaskClusterSim {
   /** trace: called with one line per delivered frame and fault, for replaying a failing seed. */
   constructor (seed: number, nodeCount: number, private readonly trace?: (line: string) => void) {
     this.rng = seededRng(seed)
+    this.cacheRng = seededRng(seed ^ 0x5eed)
     for (let i = 0; i < nodeCount; i++) this.nodes.push(this.freshNode(`n${i}`, randomInt(this.rng, 1, 3), 0))
   }
 
@@ -343,6 +349,12 @@ export class TaskClusterSim {
     const node = this.pick(candidates)
     if (node === undefined) return
     const task = spec(`t${i}`, { submitter: node.id, payload: { i }, retries: 3, backoffMs: 20, timeoutMs: 2000, priority: randomInt(this.rng, -2, 2) })
+    if (this.cacheRng.next() < CACHED_RATE) {
+      // Same payload, same key: a cached or shared answer must equal what the handler returns.
+      const k = randomInt(this.cacheRng, 1, CACHED_PAYLOADS)
+      task.payload = { k }
+      task.cacheKey = `echo:${k}`
+    }
     if (node.submitter.submit(task, this.now).ok) this.report.submitted.set(task.id, { submitter: node.id, incarnation: node.incarnation, spec: task, orphaned: false })
     this.flush(node)
   }

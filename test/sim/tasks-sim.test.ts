@@ -21,6 +21,7 @@ export function check (report: SimReport): string[] {
     if (s !== undefined) {
       if (s.ok && JSON.stringify(s.value) !== JSON.stringify({ echoed: sub.spec.payload })) problems.push(`${id} settled with a wrong value ${JSON.stringify(s.value)}`)
       if (!s.ok && !['handler-error', 'worker-lost'].includes(s.error.code)) problems.push(`${id} failed with ${s.error.code}: ${s.error.message}`)
+      if (s.cached === true && sub.spec.cacheKey === undefined) problems.push(`${id} was answered from a cache without a cache key`)
     }
     // Legitimate re-runs: after a handler error. Everything else needs an excuse.
     const retriesAfterError = executions.filter(ex => ex.outcome === 'error').length
@@ -38,11 +39,12 @@ function runOne (seed: number): { problems: string[], report: SimReport } {
   return { problems: check(report), report }
 }
 
-test('task lifecycle simulation: nothing accepted is lost, duplicates only where a worker crashed or was cut off, never over slots', () => {
+test('task lifecycle simulation: nothing accepted is lost, duplicates only where a worker crashed or was cut off, never over slots, cached answers equal fresh ones', () => {
   const seeds = REPLAY !== undefined ? [Number(REPLAY)] : Array.from({ length: RUNS }, (_, i) => i + 1)
   let executions = 0
   let excusedRuns = 0
   let faults = 0
+  let cachedAnswers = 0
   for (const seed of seeds) {
     const { problems, report } = runOne(seed)
     if (problems.length > 0) {
@@ -57,11 +59,13 @@ test('task lifecycle simulation: nothing accepted is lost, duplicates only where
       if (list.some(ex => ex.excuse !== null)) excusedRuns++
     }
     faults += report.faults.length
+    for (const list of report.settlements.values()) if (list[0]?.cached === true) cachedAnswers++
   }
   // The runs must exercise what they claim to check.
   assert.ok(executions > seeds.length * 5 || REPLAY !== undefined, `only ${executions} executions`)
   assert.ok(faults > 0 || REPLAY !== undefined, 'no faults were injected')
   if (REPLAY === undefined) assert.ok(excusedRuns > 0, 'no run had a crash-excused execution')
+  if (REPLAY === undefined) assert.ok(cachedAnswers > 0, 'no task was answered from a cache or by an identical task')
 })
 
 test('the checker catches a task that ran twice without excuse, and one that never settled', () => {

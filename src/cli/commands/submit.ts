@@ -36,6 +36,9 @@ interface SubmitFlags {
   timeoutMs?: number
   retries?: number
   constraint: Record<string, string>
+  cache?: boolean
+  cacheKey?: string
+  cacheTtl?: number
   http?: string
   httpToken?: string
   json?: boolean
@@ -62,6 +65,9 @@ export function submitCommand (): Command {
     .option('--timeout-ms <t>', 'one attempt\'s time limit on the worker (default 30000)', intFlag(1, 2 ** 31 - 1))
     .option('--retries <r>', 'extra attempts after a handler error or time-out, 0 to 100 (default 0)', intFlag(0, 100))
     .option('--constraint <key=value>', 'a label the worker must carry; repeat for several', addConstraint, {})
+    .option('--cache', 'the task is deterministic: serve its result from a cache, keyed by type and payload')
+    .option('--cache-key <key>', 'cache under this key (1-128 characters) instead of the payload\'s hash; implies --cache')
+    .option('--cache-ttl <ms>', 'how long a cached result may be served, from when it was produced (default: until evicted)', intFlag(1, 365 * 24 * 60 * 60_000))
     .option('--http <host:port>', 'the node\'s HTTP endpoint (default 127.0.0.1:7070, or MCP_HTTP)')
     .option('--http-token <token>', 'token for an endpoint bound beyond loopback (or MCP_HTTP_TOKEN)')
     .option('--json', 'print the result (or the summary) as JSON')
@@ -81,6 +87,12 @@ function submitBody (type: string, f: SubmitFlags): SubmitBody {
   if (f.timeoutMs !== undefined) options.timeoutMs = f.timeoutMs
   if (f.retries !== undefined) options.retries = f.retries
   if (Object.keys(f.constraint).length > 0) options.constraints = f.constraint
+  if (f.cache === true) options.cache = true
+  if (f.cacheKey !== undefined) options.cacheKey = f.cacheKey
+  if (f.cacheTtl !== undefined) {
+    if (f.cache !== true && f.cacheKey === undefined) throw new InvalidArgumentError('--cache-ttl needs --cache or --cache-key')
+    options.cacheTtlMs = f.cacheTtl
+  }
   return { type, payload: f.payload ?? null, options }
 }
 
@@ -95,7 +107,7 @@ async function submitOnce (ep: EndpointOptions, body: SubmitBody, json: boolean)
     process.stdout.write(JSON.stringify(answer, null, 2) + '\n')
   } else {
     if (answer.ok) process.stdout.write(JSON.stringify(answer.value ?? null) + '\n')
-    process.stderr.write(formatResultLine(answer) + '\n')
+    process.stderr.write(formatResultLine(answer) + (answer.cached === true ? ' (served from cache)' : '') + '\n')
   }
   return answer.ok
 }

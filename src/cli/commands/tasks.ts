@@ -1,7 +1,7 @@
 // `mcp-cluster tasks`: the master's task list, and `tasks explain <id>`: where a task went and why.
 import { Command, Option } from 'commander'
 import { endpointFrom, requestJson } from '../http-client.js'
-import { formatTaskExplanation, formatTaskList, formatWhereToExplain } from '../format.js'
+import { formatTaskExplanation, formatTaskList } from '../format.js'
 import { TASK_STATES, type TaskState, type TaskView } from '../../core/tasks/table-types.js'
 import type { TasksAnswer } from '../../node/http-routes.js'
 import type { ClusterStatus } from '../../node/status.js'
@@ -13,6 +13,10 @@ export interface TaskAnswer {
   view?: TaskView
   result?: TaskResult
   pending: boolean
+  /** The master that sent `view`, when the answering node is not the master. */
+  viewFrom?: string
+  /** Why the master's record is missing, when the answering node knows the task. */
+  masterNote?: string
 }
 
 interface EndpointFlags { http?: string, httpToken?: string, json?: boolean }
@@ -54,10 +58,8 @@ function explainCommand (): Command {
       const flags = cmd.optsWithGlobals<EndpointFlags>()
       const ep = endpointFrom(flags)
       const status = await requestJson<ClusterStatus>(ep, 'GET', '/status')
-      const answer = await requestJson<TaskAnswer>(ep, 'GET', `/tasks/${encodeURIComponent(id)}`).catch((err: unknown) => {
-        // Unknown here (404): the master may know it.
-        throw new Error(`${err instanceof Error ? err.message : String(err)}\n${formatWhereToExplain(status)}`)
-      })
+      // A node that is not the master asks the master itself; a 404 says why neither knows it.
+      const answer = await requestJson<TaskAnswer>(ep, 'GET', `/tasks/${encodeURIComponent(id)}`)
       const out = flags.json === true
         ? JSON.stringify({ node: status.self.id, master: status.master, ...answer }, null, 2)
         : formatTaskExplanation(answer, status)

@@ -24,13 +24,14 @@ function formatScore (score: number): string {
  *       A: score 0.500
  *       C: score 0.100 (avoided)
  *       D: ruled out: no free slot (2/2 used)
+ * A preferred node shows the task's reason when it has one, e.g. "(holds cached result)".
  */
 export function explainDecision (decision: PlacementDecision): string[] {
   const lines = [`task ${decision.taskId} -> node ${decision.nodeId} (policy ${decision.policy}, score ${formatScore(decision.score)})`]
   const eligible = decision.candidates.filter(c => c.score !== undefined).sort(byRank)
   for (const c of eligible) {
     const mark = c.nodeId === decision.nodeId ? '*' : ' '
-    const preference = c.preference === undefined ? '' : ` (${c.preference})`
+    const preference = c.preference === undefined ? '' : ` (${c.preferReason ?? c.preference})`
     lines.push(`  ${mark} ${c.nodeId}: score ${formatScore(c.score ?? 0)}${preference}`)
   }
   for (const c of decision.candidates) {

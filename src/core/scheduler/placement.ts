@@ -3,6 +3,9 @@
 // placements. Pure: the caller's queue, arrays and objects are left untouched, and the caller
 // removes placed tasks from the queue itself.
 //
+// Cache locality: a node holding a task's cached result is preferred and needs no free room, since
+// it answers without running anything; so such tasks are still placed when every slot is taken.
+//
 // Head-of-line: a task that fits nowhere now is skipped, so smaller tasks behind it can still use
 // free room (back-fill). Once it has waited agingMs or more it reserves, for the rest of the
 // round, the node closest to fitting it: tasks behind it may not use that node, so the node
@@ -70,9 +73,16 @@ function byId (a: WorkerState, b: WorkerState): number {
 function tierOf (task: PendingTask, w: WorkerState): number {
   // Avoid wins over prefer: avoidNodes usually names the node where the last attempt failed.
   if (task.avoidNodes?.includes(w.id) === true) return AVOIDED
-  if (task.preferNodes?.includes(w.id) === true) return PREFERRED
+  if (task.preferNodes?.includes(w.id) === true || task.cachedOn?.includes(w.id) === true) return PREFERRED
   return NEUTRAL
 }
+
+/** The node answers the task from its cache (and was not avoided, e.g. after a stale entry). */
+function answersFromCache (task: PendingTask, w: WorkerState): boolean {
+  return task.cachedOn !== undefined && task.cachedOn.includes(w.id) && task.avoidNodes?.includes(w.id) !== true
+}
+
+const HOLDS_CACHE = 'holds cached result'
 
 function judge (needs: Needs, nodes: WorkerState[], reservedBy: Array<TaskId | undefined>, policy: PlacementPolicy, allowMasterTasks: boolean, v: Verdicts): void {
   const task = needs.task
@@ -87,7 +97,7 @@ function judge (needs: Needs, nodes: WorkerState[], reservedBy: Array<TaskId | u
       continue
     }
     v.couldEverFit = true
-    const busy = reservedBy[i] !== undefined ? 'reserved' : noRoomNow(needs, w)
+    const busy = task.cachedOn !== undefined && answersFromCache(task, w) ? null : reservedBy[i] !== undefined ? 'reserved' : noRoomNow(needs, w)
     if (busy !== null) {
       v.misfit[i] = busy
       continue
@@ -114,7 +124,7 @@ function candidates (needs: Needs, nodes: WorkerState[], reservedBy: Array<TaskI
     if (misfit === null) {
       const tier = v.tier[i]
       const score = v.score[i] as number
-      if (tier === PREFERRED) return { nodeId: w.id, score, preference: 'preferred' }
+      if (tier === PREFERRED) return answersFromCache(needs.task, w) ? { nodeId: w.id, score, preference: 'preferred', preferReason: HOLDS_CACHE } : { nodeId: w.id, score, preference: 'preferred' }
       if (tier === AVOIDED) return { nodeId: w.id, score, preference: 'avoided' }
       return { nodeId: w.id, score }
     }
@@ -162,12 +172,20 @@ export function placeTasks (queue: TaskQueue, workers: WorkerState[], policy: Pl
   // lookup per task instead of a check against every node. Starving tasks still look for a node
   // to reserve until none is left.
   const memos = new Map<string, Memo>()
+  // Tasks a cache holder can answer still place when no slot is free: walk on until all are seen.
+  let cachedAhead = queue.cachedCount
 
   for (const task of queue.ordered()) {
-    if (decisions.length >= maxDecisions || open === 0) break
+    if (decisions.length >= maxDecisions) break
+    if (task.cachedOn !== undefined) cachedAhead--
+    else if (open === 0) {
+      if (cachedAhead === 0) break
+      continue
+    }
     const shape = shapeOf(task)
     const starving = now - task.enqueuedAt >= queue.agingMs
-    const memo = memos.get(shape)
+    // Where a task's result is cached decides more than its shape: its verdicts are not shared.
+    const memo = task.cachedOn === undefined ? memos.get(shape) : undefined
     if (memo !== undefined && (!starving || memo.nothingToReserve)) {
       if (memo.reason === 'no-eligible-node') noEligibleNode.push(task.id)
       else noCapacityNow.push(task.id)
@@ -178,11 +196,16 @@ export function placeTasks (queue: TaskQueue, workers: WorkerState[], policy: Pl
     const best = v.best
     if (best >= 0) {
       const node = nodes[best] as WorkerState
-      decisions.push({ taskId: task.id, nodeId: node.id, score: v.score[best] as number, candidates: candidates(needs, nodes, reservedBy, v), policy: policy.name })
+      const decision: PlacementDecision = { taskId: task.id, nodeId: node.id, score: v.score[best] as number, candidates: candidates(needs, nodes, reservedBy, v), policy: policy.name }
+      decisions.push(decision)
+      policy.chosen?.(node.id)
+      if (task.cachedOn !== undefined && answersFromCache(task, node)) {
+        decision.cached = true // it uses no room there
+        continue
+      }
       const wasOpen = isOpen(best)
       nodes[best] = withTask(node, needs)
       if (wasOpen && !isOpen(best)) open--
-      policy.chosen?.(node.id)
       continue
     }
     if (!v.couldEverFit) {
@@ -197,7 +220,7 @@ export function placeTasks (queue: TaskQueue, workers: WorkerState[], policy: Pl
       reservedBy[reserve] = task.id
     }
     // A policy may judge by more than the shape (priority, id), so its verdicts are not shared.
-    if (!v.policyRejected) memos.set(shape, { reason: 'no-capacity-now', nothingToReserve: starving && reserve < 0 })
+    if (!v.policyRejected && task.cachedOn === undefined) memos.set(shape, { reason: 'no-capacity-now', nothingToReserve: starving && reserve < 0 })
   }
   const deferred = new Map<DeferReason, TaskId[]>([['no-capacity-now', noCapacityNow], ['no-eligible-node', noEligibleNode]])
   return { decisions, deferred }

@@ -49,6 +49,7 @@ export class TaskQueue {
   private readonly indexOf = new Map<TaskId, number>()
   /** Bumped on every change, so an ordered walk can detect that it went stale. */
   private version = 0
+  private cached = 0
   private readonly moved = (entry: Entry, index: number): void => { this.indexOf.set(entry.task.id, index) }
 
   constructor (opts: TaskQueueOptions = {}) {
@@ -66,6 +67,11 @@ export class TaskQueue {
     return this.indexOf.has(id)
   }
 
+  /** Queued tasks with `cachedOn` nodes: the only ones a round may still place once every slot is taken. */
+  get cachedCount (): number {
+    return this.cached
+  }
+
   /** Adds a task; refuses (never evicts) when full. Keeps its own frozen copy so later edits by the caller cannot corrupt the order. */
   push (task: PendingTask): PushResult {
     if (this.indexOf.has(task.id)) return { ok: false, code: 'duplicate-id', reason: `task '${task.id}' is already queued` }
@@ -75,6 +81,7 @@ export class TaskQueue {
       return { ok: false, code: 'invalid-order-fields', reason: `task '${task.id}' has a non-finite priority, enqueuedAt or seq` }
     }
     this.heap.push({ task: Object.freeze({ ...task }), key })
+    if (task.cachedOn !== undefined) this.cached++
     siftUp(this.heap, this.heap.length - 1, entryBefore, this.moved)
     this.version++
     return { ok: true }
@@ -87,6 +94,7 @@ export class TaskQueue {
     const removed = this.heap[index] as Entry
     const last = this.heap.pop() as Entry
     this.indexOf.delete(id)
+    if (removed.task.cachedOn !== undefined) this.cached--
     if (index < this.heap.length) {
       this.heap[index] = last
       this.indexOf.set(last.task.id, index)

@@ -26,8 +26,14 @@ export interface PendingTask {
   /** Arrival order, breaks ties between equal priorities (FIFO). */
   seq: number
   req: TaskRequirements
-  /** Nodes to prefer when they fit (e.g. holders of a cached result). */
+  /** Nodes to prefer when they fit. */
   preferNodes?: NodeId[]
+  /**
+   * Nodes holding this task's result in their cache. Preferred like preferNodes, and they need
+   * no free room: they answer from the cache without using a slot (a stale entry is refused
+   * when the node is full, and the task comes back).
+   */
+  cachedOn?: NodeId[]
   /** Nodes not to use (e.g. the worker whose attempt just failed), when another fits. */
   avoidNodes?: NodeId[]
 }
@@ -62,6 +68,8 @@ export interface CandidateScore {
   ruledOut?: string
   /** Present when the task's preferNodes/avoidNodes ranked this node ahead of or behind every score. */
   preference?: 'preferred' | 'avoided'
+  /** Why the node is preferred, when there is more to say than 'preferred' (e.g. 'holds cached result'). */
+  preferReason?: string
 }
 
 export interface PlacementDecision {
@@ -71,6 +79,8 @@ export interface PlacementDecision {
   /** Every node considered, with its score or the reason it was ruled out: what `explain` shows. */
   candidates: CandidateScore[]
   policy: string
+  /** The node holds the task's cached result: it answers without using room, so none was counted. */
+  cached?: true
 }
 
 export type DeferReason =

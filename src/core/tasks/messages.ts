@@ -26,6 +26,8 @@ export type ResultMessage = {
   /** The node whose attempt produced the outcome, null when none ran. */
   node: NodeId | null
   durationMs: number
+  /** The value came from a cache or from an identical task that ran at the same time: no handler ran for this task. */
+  cached?: true
 } & TaskOutcome
 
 /** One attempt of a task; the attempt number is unique per task across masters. */
@@ -52,6 +54,12 @@ export type DoneMessage = {
   durationMs: number
   /** The worker aborted the attempt because it ran past the task's timeoutMs. */
   timedOut: boolean
+  /** Answered from the worker's result cache: the handler did not run. */
+  cached?: true
+  /** The worker now holds this result in its cache under the task's cacheKey. */
+  cacheHeld?: true
+  /** Cache keys the worker dropped to make room (so the master stops sending their tasks there). */
+  cacheEvicted?: string[]
 } & TaskOutcome
 
 /** A task a worker is running, as it tells a new master. */

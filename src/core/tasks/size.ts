@@ -11,7 +11,11 @@ export const MESSAGE_MAX_ITEMS = 1024
 
 /** UTF-8 byte length of a value's JSON text. */
 export function jsonBytes (value: unknown): number {
-  const text = JSON.stringify(value) ?? 'null'
+  return utf8Bytes(JSON.stringify(value) ?? 'null')
+}
+
+/** UTF-8 byte length of a string. */
+export function utf8Bytes (text: string): number {
   let bytes = 0
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i)

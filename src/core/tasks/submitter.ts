@@ -25,7 +25,7 @@ export const defaultSubmitterParams: SubmitterParams = {
 }
 
 /** How a task ended, for the adapter to resolve the caller's promise. Exactly one per task. */
-export type Settlement = Pick<ResultMessage, 'id' | 'attempts' | 'node' | 'durationMs'> & TaskOutcome
+export type Settlement = Pick<ResultMessage, 'id' | 'attempts' | 'node' | 'durationMs' | 'cached'> & TaskOutcome
 
 export type SubmitRefusal = { ok: false, code: 'invalid' | 'duplicate' | 'too-many-pending' | 'no-master-queue-full', reason: string }
 
@@ -197,7 +197,7 @@ export class SubmitterLedger {
       return
     }
     const outcome: TaskOutcome = msg.ok ? { ok: true, value: msg.value } : { ok: false, error: msg.error }
-    this.settle(msg.id, outcome, msg.attempts, msg.node, msg.durationMs)
+    this.settle(msg.id, outcome, msg.attempts, msg.node, msg.durationMs, msg.cached)
   }
 
   private timeOut (id: TaskId, entry: Pending): void {
@@ -209,12 +209,14 @@ export class SubmitterLedger {
     this.settle(id, { ok: false, error }, 0, null)
   }
 
-  private settle (id: TaskId, outcome: TaskOutcome, attempts: number, node: NodeId | null, durationMs = 0): void {
+  private settle (id: TaskId, outcome: TaskOutcome, attempts: number, node: NodeId | null, durationMs = 0, cached?: true): void {
     this.pending.delete(id)
     this.unconfirmed.delete(id)
     this.waiting.delete(id)
     this.early.delete(id)
-    this.outbox.out.settlements.push({ id, attempts, node, durationMs, ...outcome })
+    const settlement: Settlement = { id, attempts, node, durationMs, ...outcome }
+    if (cached === true) settlement.cached = true
+    this.outbox.out.settlements.push(settlement)
   }
 
   private queueSend (entry: Pending, now: Millis): void {

@@ -3,6 +3,7 @@ import type { Epoch, Millis, NodeId } from '../types.js'
 import type { PlacedResources, PlacementDecision, WorkerState } from '../scheduler/types.js'
 import type { Outgoing, ResultMessage } from './messages.js'
 import type { TaskFailure, TaskId, TaskSpec } from './types.js'
+import type { CacheIndexStats } from '../cache/cache-index.js'
 
 export interface TableParams {
   /** Extra time past timeoutMs before the master gives up on an attempt it has heard nothing of. */
@@ -115,10 +116,12 @@ export interface TableCounters {
   duplicatesSeen: number
   /** Running tasks and results learned from workers' reports after a failover. */
   adopted: number
+  /** Tasks that shared the result of an identical task (same cache key) running at the same time. */
+  coalesced: number
 }
 
 export function zeroCounters (): TableCounters {
-  return { submitted: 0, rejected: 0, placed: 0, completed: 0, failed: 0, cancelled: 0, retried: 0, timedOut: 0, refused: 0, duplicatesRisked: 0, duplicatesSeen: 0, adopted: 0 }
+  return { submitted: 0, rejected: 0, placed: 0, completed: 0, failed: 0, cancelled: 0, retried: 0, timedOut: 0, refused: 0, duplicatesRisked: 0, duplicatesSeen: 0, adopted: 0, coalesced: 0 }
 }
 
 export type TableEvent =
@@ -176,4 +179,6 @@ export interface TableSnapshot {
   states: Record<TaskState, number>
   placed: Record<NodeId, PlacedResources>
   awaitingReports: NodeId[]
+  /** The cache index (keys, and (key, node) holdings) and tasks waiting for an identical live task. */
+  cache: CacheIndexStats & { waiting: number }
 }

@@ -5,7 +5,7 @@
 // so that nothing they report is placed a second time.
 import type { Epoch, Millis, NodeId } from '../types.js'
 import type { PendingTask, PlacementDecision, WorkerState } from '../scheduler/types.js'
-import type { AttemptOrder, DoneMessage, ReportMessage, RunningEntry, TaskMessage } from './messages.js'
+import type { AttemptOrder, DoneMessage, ReportMessage, ResultMessage, RunningEntry, TaskMessage } from './messages.js'
 import type { TaskFailure, TaskId, TaskOutcome, TaskSpec } from './types.js'
 import { FifoMap } from './fifo-map.js'
 import { Outbox } from './outbox.js'
@@ -13,6 +13,8 @@ import { PlacedLedger } from './placed.js'
 import { taskView } from './table-view.js'
 import { createScheduler, type TaskScheduler } from './scheduler-port.js'
 import { chunkBySize, jsonBytes, MESSAGE_MAX_ITEMS } from './size.js'
+import { CacheIndex } from '../cache/cache-index.js'
+import { SingleFlight } from '../cache/single-flight.js'
 import {
   defaultTableParams, TASK_STATES, zeroCounters,
   type AttemptOutcome, type AttemptRecord, type TableCounters, type TableEvent, type TableParams,
@@ -48,6 +50,10 @@ export class TaskTable {
   private readonly finished = new FifoMap<TaskId, Millis>()
   private readonly placed = new PlacedLedger()
   private readonly counters: TableCounters = zeroCounters()
+  /** Which worker holds which cached result: placement prefers a holder. */
+  private readonly cacheIndex = new CacheIndex()
+  /** Live tasks per cache key, and the identical tasks waiting for them. */
+  private readonly flights = new SingleFlight()
   private liveCount = 0
   private seq = 0
   /** Sent on the next tick, one message per worker, after the results they vouch for went out. */
@@ -110,6 +116,7 @@ export class TaskTable {
       }
     }
     this.placed.drop(node)
+    this.cacheIndex.dropNode(node)
     this.outbox.out.events.push({ type: 'worker-lost', node, requeued })
     this.maybeEndReconcile(now)
     this.place(now)
@@ -157,7 +164,8 @@ export class TaskTable {
       queueLength: this.scheduler.size + this.delayed.size,
       states,
       placed: Object.fromEntries(this.placed.nodes().map(node => [node, this.placed.get(node)])),
-      awaitingReports: [...this.awaiting].sort()
+      awaitingReports: [...this.awaiting].sort(),
+      cache: { ...this.cacheIndex.stats(), waiting: this.flights.size.waiting }
     }
   }
 
@@ -202,15 +210,24 @@ export class TaskTable {
       }
       const rec = this.newRecord(spec, now)
       workers ??= this.workerStates()
-      const fit = this.scheduler.canEverFit(this.pendingOf(rec), workers)
+      const fit = this.scheduler.canEverFit(this.pendingOf(rec, now), workers)
       if (!fit.ok) {
         this.reject(from, spec.id, 'no-eligible-node', fit.reason)
         continue
       }
-      const pushed = this.scheduler.enqueue(this.pendingOf(rec))
-      if (!pushed.ok) {
-        this.reject(from, spec.id, 'queue-full', pushed.reason)
-        continue
+      const key = spec.cacheKey
+      const leader = key === undefined ? undefined : this.flights.leaderOf(key)
+      if (leader !== undefined) {
+        // An identical task is live: share its result instead of running the handler again.
+        this.flights.wait(key as string, rec.id)
+        rec.deferReason = `waiting for identical task ${leader} (same cache key)`
+      } else {
+        const pushed = this.scheduler.enqueue(this.pendingOf(rec, now))
+        if (!pushed.ok) {
+          this.reject(from, spec.id, 'queue-full', pushed.reason)
+          continue
+        }
+        if (key !== undefined) this.flights.lead(key, rec.id)
       }
       this.records.set(rec.id, rec)
       this.liveCount++
@@ -263,7 +280,9 @@ export class TaskTable {
   private onDone (from: NodeId, done: DoneMessage, now: Millis): void {
     // Acknowledge every done: from here on this table (or its result message) is responsible for it.
     this.queueDoneAck(from, done.id)
+    if (done.cacheEvicted !== undefined) for (const key of done.cacheEvicted) this.cacheIndex.remove(key, from)
     const rec = this.records.get(done.id)
+    if (done.cacheHeld === true && rec?.spec?.cacheKey !== undefined) this.noteHolder(rec.spec.cacheKey, rec.spec.cacheTtlMs, from, done.cached === true, now)
     if (rec === undefined) {
       this.adoptResult(from, done, now)
       return
@@ -290,8 +309,18 @@ export class TaskTable {
     }
     if (done.ok && rec.result === null) {
       this.overtake(rec, from, now)
-      this.finish(rec, 'done', { ok: true, value: done.value }, { node: from, attempt: done.attempt, durationMs: done.durationMs }, now)
+      this.finish(rec, 'done', { ok: true, value: done.value }, { node: from, attempt: done.attempt, durationMs: done.durationMs, cached: done.cached }, now)
     }
+  }
+
+  /**
+   * `node` holds the result of `key`. A fresh result lives `ttl` from now; a result served from
+   * the cache is older, so a holder already known keeps its expiry (a new one, learned after a
+   * failover, gets an expiry that may be late: at worst one miss).
+   */
+  private noteHolder (key: string, ttl: number | undefined, node: NodeId, servedFromCache: boolean, now: Millis): void {
+    if (servedFromCache && this.cacheIndex.has(key, node)) return
+    this.cacheIndex.add(key, node, ttl === undefined ? Number.POSITIVE_INFINITY : now + ttl)
   }
 
   private onReport (from: NodeId, report: ReportMessage, now: Millis): void {
@@ -305,9 +334,9 @@ export class TaskTable {
   // ---- attempts
 
   private currentAttemptDone (rec: TaskRecord, att: AttemptRecord, done: DoneMessage, now: Millis): void {
-    const by = { node: att.node, attempt: att.attempt, durationMs: done.durationMs }
+    const by: FinishedBy = { node: att.node, attempt: att.attempt, durationMs: done.durationMs, cached: done.cached }
     if (done.ok) {
-      this.endAttempt(rec, att, 'ok', null, now)
+      this.endAttempt(rec, att, 'ok', done.cached === true ? 'answered from its result cache' : null, now)
       this.finish(rec, 'done', { ok: true, value: done.value }, by, now)
       return
     }
@@ -346,9 +375,11 @@ export class TaskTable {
   }
 
   private startAttempt (rec: TaskRecord, attempt: number, node: NodeId, epoch: Epoch, decision: PlacementDecision | null, now: Millis, startedAt: Millis | null): AttemptRecord {
+    // A node answering from its cache uses no room: nothing is counted against it.
+    const holdsResources = rec.spec !== null && decision?.cached !== true
     const att: AttemptRecord = {
       attempt, node, epoch, placedAt: decision === null ? null : now, startedAt, endedAt: null, outcome: null, detail: null,
-      decision, doneReceived: false, superseded: false, holdsResources: true
+      decision, doneReceived: false, superseded: false, holdsResources
     }
     this.remember(rec, att)
     rec.current = att
@@ -359,7 +390,7 @@ export class TaskTable {
     let ids = this.onNode.get(node)
     if (ids === undefined) this.onNode.set(node, ids = new Set())
     ids.add(rec.id)
-    if (rec.spec !== null) this.placed.add(node, rec.spec.req)
+    if (holdsResources) this.placed.add(node, (rec.spec as TaskSpec).req)
     return att
   }
 
@@ -425,6 +456,8 @@ export class TaskTable {
       rec = this.newRecord(entry.spec, now)
       this.records.set(rec.id, rec)
       this.liveCount++
+      const key = entry.spec.cacheKey
+      if (key !== undefined && this.flights.leaderOf(key) === undefined) this.flights.lead(key, rec.id)
     }
     if (rec.attempts.some(a => a.attempt === entry.attempt && a.node === from)) return
     this.counters.adopted++
@@ -441,6 +474,7 @@ export class TaskTable {
     // Queued here (re-submitted after the failover) but already running there: do not place it again.
     this.scheduler.remove(rec.id)
     this.delayed.delete(rec.id)
+    this.flights.stopWaiting(rec.id)
     this.startAttempt(rec, entry.attempt, from, entry.epoch, null, now, now - entry.elapsedMs)
   }
 
@@ -453,7 +487,7 @@ export class TaskTable {
     this.liveCount++
     this.counters.adopted++
     this.recordForeignAttempt(rec, from, done.attempt, done.epoch, now, { done })
-    this.finish(rec, 'done', { ok: true, value: done.value }, { node: from, attempt: done.attempt, durationMs: done.durationMs }, now)
+    this.finish(rec, 'done', { ok: true, value: done.value }, { node: from, attempt: done.attempt, durationMs: done.durationMs, cached: done.cached }, now)
   }
 
   private maybeEndReconcile (now: Millis): void {
@@ -502,15 +536,19 @@ export class TaskTable {
   }
 
   private enqueue (rec: TaskRecord, now: Millis): void {
-    const pushed = this.scheduler.enqueue(this.pendingOf(rec))
+    const pushed = this.scheduler.enqueue(this.pendingOf(rec, now))
     // Only an injected scheduler smaller than maxLive can refuse here; never drop the task silently.
     if (!pushed.ok) this.finish(rec, 'failed', { ok: false, error: { code: 'queue-full', message: pushed.reason } }, null, now)
   }
 
-  private pendingOf (rec: TaskRecord): PendingTask {
+  private pendingOf (rec: TaskRecord, now: Millis): PendingTask {
     const spec = rec.spec as TaskSpec
     const task: PendingTask = { id: rec.id, type: spec.type, priority: spec.priority, enqueuedAt: rec.submittedAt, seq: rec.seq, req: spec.req }
     if (rec.avoid.size > 0) task.avoidNodes = [...rec.avoid]
+    if (spec.cacheKey !== undefined) {
+      const holders = this.cacheIndex.holders(spec.cacheKey, now)
+      if (holders.length > 0) task.cachedOn = holders
+    }
     return task
   }
 
@@ -530,6 +568,7 @@ export class TaskTable {
     rec.state = state
     rec.finishedAt = now
     rec.result = { kind: 'result', id: rec.id, attempts: rec.lastAttempt, node: by?.node ?? null, durationMs: by?.durationMs ?? 0, ...outcome }
+    if (by?.cached === true) rec.result.cached = true
     this.liveCount--
     if (outcome.ok) {
       this.counters.completed++
@@ -542,11 +581,39 @@ export class TaskTable {
       this.outbox.out.events.push({ type: 'failed', id: rec.id, error: outcome.error })
     }
     this.outbox.send(rec.submitter, rec.result)
+    if (rec.spec?.cacheKey !== undefined) this.landFlight(rec, rec.spec.cacheKey, now)
     this.finished.set(rec.id, now)
     while (this.finished.size > this.params.maxFinished) {
       const oldest = this.finished.oldest()
       if (oldest === undefined) break
       this.forget(oldest)
+    }
+  }
+
+  /**
+   * A task with a cache key finished. If identical tasks waited for it, they share its value
+   * when it succeeded; otherwise the first of them runs in its place and the rest wait on that one.
+   */
+  private landFlight (rec: TaskRecord, key: string, now: Millis): void {
+    const waiters = this.flights.land(key, rec.id)
+    const result = rec.result as ResultMessage
+    for (const id of waiters) {
+      const waiter = this.records.get(id)
+      if (waiter === undefined || waiter.result !== null) continue
+      if (result.ok) {
+        this.counters.coalesced++
+        this.finish(waiter, 'done', { ok: true, value: result.value }, result.node === null ? null : { node: result.node, attempt: 0, durationMs: 0, cached: true }, now)
+        continue
+      }
+      const leader = this.flights.leaderOf(key)
+      if (leader !== undefined) {
+        this.flights.wait(key, id)
+        waiter.deferReason = `waiting for identical task ${leader} (same cache key)`
+        continue
+      }
+      waiter.deferReason = null
+      this.flights.lead(key, id)
+      this.enqueue(waiter, now)
     }
   }
 
@@ -580,8 +647,8 @@ export class TaskTable {
   }
 }
 
-/** The attempt that produced a task's final outcome. */
-interface FinishedBy { node: NodeId, attempt: number, durationMs: number }
+/** The attempt that produced a task's final outcome; cached: it was served without running the handler. */
+interface FinishedBy { node: NodeId, attempt: number, durationMs: number, cached?: true }
 
 function blankRecord (id: TaskId, submitter: NodeId, spec: TaskSpec | null, now: Millis, seq: number): TaskRecord {
   return {

@@ -22,6 +22,13 @@ export interface TaskSpec {
   backoffMs: number
   /** The node that submitted it and receives its result. */
   submitter: NodeId
+  /**
+   * Marks the task deterministic: its result may be cached under this key (by the worker that
+   * produced it) and shared with other tasks of the same type and key. Absent for most tasks.
+   */
+  cacheKey?: string
+  /** How long a cached result stays valid, from when it was produced; absent means until evicted. */
+  cacheTtlMs?: number
 }
 
 /**

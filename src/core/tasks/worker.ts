@@ -2,10 +2,11 @@
 // runs each task id at most once at a time, and holds every result until a master acknowledges it.
 import type { Epoch, Millis, NodeId } from '../types.js'
 import type { AckMessage, AttemptOrder, DoneMessage, Outgoing, RunningEntry, TaskMessage } from './messages.js'
-import type { TaskId, TaskOutcome, TaskSpec } from './types.js'
+import type { JsonValue, TaskId, TaskOutcome, TaskSpec } from './types.js'
 import { FifoMap } from './fifo-map.js'
 import { Outbox } from './outbox.js'
-import { chunkBySize, jsonBytes } from './size.js'
+import { chunkBySize, jsonBytes, utf8Bytes } from './size.js'
+import { DEFAULT_CACHE_MAX_BYTES, ResultCache, type ResultCacheStats } from '../cache/result-cache.js'
 
 /** Injected fencing check (the election's FencingGuard): may `from` give orders at `epoch`? */
 export type CheckOrder = (epoch: Epoch, from: NodeId) => { ok: true } | { ok: false, reason: string }
@@ -32,6 +33,8 @@ export interface WorkerParams {
   reportAckedMs: Millis
   /** A result value larger than this (UTF-8 bytes of JSON) becomes a 'result-too-large' failure: it could not cross the wire. */
   maxResultBytes: number
+  /** Bound of the result cache for tasks with a cacheKey (0 turns it off). */
+  cacheMaxBytes: number
 }
 
 export const defaultWorkerParams: Omit<WorkerParams, 'slots' | 'handlers'> = {
@@ -39,8 +42,15 @@ export const defaultWorkerParams: Omit<WorkerParams, 'slots' | 'handlers'> = {
   recentMax: 10_000,
   recentMs: 10 * 60_000,
   reportAckedMs: 10_000,
-  maxResultBytes: 1024 * 1024
+  maxResultBytes: 1024 * 1024,
+  cacheMaxBytes: DEFAULT_CACHE_MAX_BYTES
 }
+
+/** Evicted keys named in one done at most; the master learns of any others by a miss. */
+const MAX_EVICTED_PER_DONE = 256
+
+/** What a done says about this worker's cache, for the master's index. */
+type CacheNote = Pick<DoneMessage, 'cacheHeld' | 'cacheEvicted'>
 
 /** Run the handler for this attempt, with an AbortSignal the adapter keeps under the task id. */
 export interface StartCommand { spec: TaskSpec, attempt: number, epoch: Epoch }
@@ -96,9 +106,11 @@ export class WorkerLedger {
   private unsentAcks: AckMessage[] = []
   private readonly ackUnsent = new Map<TaskId, NodeId>()
   private readonly ackFolded = new Set<TaskId>()
+  private readonly cache: ResultCache
 
   constructor (params: Pick<WorkerParams, 'slots' | 'handlers'> & Partial<WorkerParams>, private readonly checkOrder: CheckOrder) {
     this.params = { ...defaultWorkerParams, ...params }
+    this.cache = new ResultCache(this.params.cacheMaxBytes)
   }
 
   receive (from: NodeId, msgs: readonly TaskMessage[], now: Millis): void {
@@ -144,6 +156,10 @@ export class WorkerLedger {
   finished (id: TaskId, outcome: TaskOutcome, now: Millis): void {
     const run = this.running.get(id)
     if (run === undefined) return
+    if (outcome.ok && run.spec.cacheKey !== undefined) {
+      this.finishedCacheable(run, run.spec.cacheKey, outcome.value, now)
+      return
+    }
     const size = outcome.ok ? jsonBytes(outcome.value) : 0
     if (size > this.params.maxResultBytes) {
       this.complete(run, { ok: false, error: { code: 'result-too-large', message: `result is ${size} bytes of JSON, limit is ${this.params.maxResultBytes}` } }, false, now)
@@ -191,6 +207,10 @@ export class WorkerLedger {
     this.ackUnsent.clear()
   }
 
+  cacheStats (): ResultCacheStats {
+    return this.cache.stats()
+  }
+
   snapshot (): WorkerSnapshot {
     return {
       slots: this.params.slots,
@@ -219,6 +239,17 @@ export class WorkerLedger {
       this.unacked.set(spec.id, entry)
       this.sendDone(entry, from, epoch, now)
       return { ok: true }
+    }
+    if (spec.cacheKey !== undefined) {
+      const hit = this.cache.lookup(spec.cacheKey, spec.type, now)
+      if (hit !== undefined) {
+        // Answered at once and without a slot: the same single execution, served again.
+        const done: DoneMessage = { kind: 'done', epoch, id: spec.id, attempt, submitter: spec.submitter, durationMs: 0, timedOut: false, ok: true, value: hit.value, cached: true, cacheHeld: true }
+        const entry: Unacked = { done, sentTo: new Set(), lastSentAt: now, lastSent: null }
+        this.unacked.set(spec.id, entry)
+        this.sendDone(entry, from, epoch, now)
+        return { ok: true }
+      }
     }
     const limits = Object.hasOwn(this.params.handlers, spec.type) ? this.params.handlers[spec.type] : undefined
     if (limits === undefined) return { ok: false, reason: `no handler for type '${spec.type}'` }
@@ -303,7 +334,22 @@ export class WorkerLedger {
     this.ackFolded.clear()
   }
 
-  private complete (run: Running, outcome: TaskOutcome, timedOut: boolean, now: Millis): void {
+  /** A successful result of a task with a cacheKey: kept in the cache (when it fits) before it is reported. */
+  private finishedCacheable (run: Running, key: string, value: JsonValue, now: Millis): void {
+    const json = JSON.stringify(value) ?? 'null'
+    const size = utf8Bytes(json)
+    if (size > this.params.maxResultBytes) {
+      this.complete(run, { ok: false, error: { code: 'result-too-large', message: `result is ${size} bytes of JSON, limit is ${this.params.maxResultBytes}` } }, false, now)
+      return
+    }
+    const { stored, evicted } = this.cache.store(key, run.spec.type, json, size, now, run.spec.cacheTtlMs)
+    const note: CacheNote = {}
+    if (stored) note.cacheHeld = true
+    if (evicted.length > 0) note.cacheEvicted = evicted.slice(0, MAX_EVICTED_PER_DONE)
+    this.complete(run, { ok: true, value }, false, now, note)
+  }
+
+  private complete (run: Running, outcome: TaskOutcome, timedOut: boolean, now: Millis, note?: CacheNote): void {
     const { spec } = run
     // Its ack has not left yet: the done below will carry the news alone, if it goes to the same master.
     if (this.ackUnsent.get(spec.id) === this.master && this.epoch === run.epoch) this.ackFolded.add(spec.id)
@@ -314,6 +360,7 @@ export class WorkerLedger {
       kind: 'done', epoch: run.epoch, id: spec.id, attempt: run.attempt, submitter: spec.submitter,
       durationMs: Math.max(0, now - run.startedAt), timedOut, ...outcome
     }
+    if (note !== undefined) Object.assign(done, note)
     const entry: Unacked = { done, sentTo: new Set(), lastSentAt: now, lastSent: null }
     this.unacked.set(spec.id, entry)
     if (this.master !== null) this.sendDone(entry, this.master, this.epoch, now)

@@ -1,0 +1,83 @@
+// `tasks explain <id>` on a node that is not the master: the node asks the master for the task's
+// placement record and shows it with its own result; the placement shown is where the task ran.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { LocalCluster } from '../../src/harness/local-cluster.js'
+import { CLI_PATH, type NodeProcess } from '../../src/harness/node-process.js'
+import type { TaskAnswer } from '../../src/cli/commands/tasks.js'
+import type { TaskResult } from '../../src/node/task-api.js'
+
+interface CliRun { code: number | null, stdout: string, stderr: string }
+
+async function explain (node: NodeProcess, id: string, ...args: string[]): Promise<CliRun> {
+  const env = { ...process.env }
+  delete env.MCP_HTTP
+  const child = spawn(process.execPath, [CLI_PATH, 'tasks', 'explain', id, '--http', node.spec.http!, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d })
+  child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d })
+  const code = await new Promise<number | null>(resolve => child.once('close', resolve))
+  return { code, stdout, stderr }
+}
+
+test('explain at a node that is not the master shows the master\'s placement, matching where the task ran, with candidates and reasons', { timeout: 90_000 }, async () => {
+  const c = await LocalCluster.create({ nodes: 3, logLevel: 'warn', nodeArgsFor: i => i === 2 ? ['--label', 'gpu=true'] : [] })
+  c.start()
+  try {
+    const st = await c.waitConverged(30_000)
+    const masterId = st[0]!.master!.id
+    const ids = st.map(s => s.self.id)
+    const gpuNode = ids[2]!
+    const si = ids.findIndex(id => id !== masterId)
+    const submitter = c.nodes[si]!
+    const third = c.nodes[ids.findIndex((id, i) => id !== masterId && i !== si)]!
+
+    // A constrained task: two nodes are ruled out, with the reason.
+    const ran = await submitter.submit<TaskResult>({ type: 'echo', payload: 'gpu', options: { id: 'explain-gpu', constraints: { gpu: 'true' } } })
+    assert.equal(ran.ok, true, JSON.stringify(ran))
+    assert.equal(ran.node, gpuNode)
+
+    const json = await explain(submitter, 'explain-gpu', '--json')
+    assert.equal(json.code, 0, json.stderr)
+    const a = JSON.parse(json.stdout) as TaskAnswer
+    assert.equal(a.viewFrom, masterId, 'the placement record came from the master')
+    assert.equal(a.result?.node, ran.node, 'the submitter\'s own result is merged in')
+    const attempts = a.view!.attempts
+    assert.equal(attempts.length, 1)
+    const placed = attempts[0]!
+    assert.equal(placed.node, ran.node, 'the explained placement is where the task ran')
+    assert.equal(placed.outcome, 'ok')
+    assert.equal(placed.decision!.nodeId, ran.node)
+    assert.deepEqual(placed.decision!.candidates.map(x => x.nodeId).sort(), [...ids].sort(), 'every node was a candidate')
+    for (const cand of placed.decision!.candidates) {
+      if (cand.nodeId === gpuNode) assert.equal(typeof cand.score, 'number')
+      else assert.match(cand.ruledOut ?? '', /label gpu=true required/)
+    }
+
+    const text = await explain(submitter, 'explain-gpu')
+    assert.equal(text.code, 0, text.stderr)
+    assert.match(text.stdout, /^\(placement record from the master …\w{8}; this node is …\w{8}\)$/m)
+    assert.match(text.stdout, new RegExp(`^attempt 1 on ${gpuNode} at epoch \\d+: ok$`, 'm'))
+    assert.match(text.stdout, new RegExp(`^ +\\* ${gpuNode}: score `, 'm'))
+    assert.equal(text.stdout.match(/ruled out: label gpu=true required/g)?.length, 2)
+    assert.match(text.stdout, /^result: ok after 1 attempt on /m)
+
+    // A node that neither placed nor submitted it: the master's record alone, its result included.
+    const elsewhere = await explain(third, 'explain-gpu', '--json')
+    assert.equal(elsewhere.code, 0, elsewhere.stderr)
+    const b = JSON.parse(elsewhere.stdout) as TaskAnswer
+    assert.equal(b.result, undefined)
+    assert.equal(b.view?.attempts[0]?.node, ran.node)
+    assert.equal(b.view?.result?.ok, true)
+
+    // An id nobody knows: exit 1, saying the master was asked.
+    const unknown = await explain(submitter, 'no-such-task')
+    assert.equal(unknown.code, 1)
+    assert.match(unknown.stderr, /no task no-such-task known to this node \(the master \w+ has no record of it/)
+  } finally {
+    await c.stop()
+    c.cleanup()
+  }
+})
