@@ -92,9 +92,13 @@ export class Connector {
     this.failures.delete(id)
   }
 
+  /** A peer the mDNS service found (wired by createClusterLibp2p's onMdnsPeer). */
+  noteMdns (id: PeerId): void {
+    if (!this.discovered.has(id.toString())) this.discovered.set(id.toString(), Date.now())
+  }
+
   private readonly onDiscovery = (evt: CustomEvent<{ id: PeerId }>): void => {
     const id = evt.detail.id
-    if (!this.discovered.has(id.toString())) this.discovered.set(id.toString(), Date.now())
     this.remember(id)
     this.attempt(id.toString())
   }

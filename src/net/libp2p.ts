@@ -7,7 +7,7 @@ import { mdns } from '@libp2p/mdns'
 import { ping } from '@libp2p/ping'
 import { preSharedKey } from '@libp2p/pnet'
 import { tcp } from '@libp2p/tcp'
-import type { PrivateKey } from '@libp2p/interface'
+import type { PeerId, PrivateKey } from '@libp2p/interface'
 import { createLibp2p, type Libp2p } from 'libp2p'
 import { createHash } from 'node:crypto'
 import type { GossipSub } from '@chainsafe/libp2p-gossipsub'
@@ -17,6 +17,8 @@ export interface ClusterLibp2pOptions {
   privateKey: PrivateKey
   listen: string[]
   mdns: boolean
+  /** Told of each peer the mDNS service itself finds (libp2p's peer:discovery mixes in other sources). */
+  onMdnsPeer?: (id: PeerId) => void
   cluster: string
   /** The pnet swarm key file's bytes; when set, only nodes holding the same key can connect. */
   swarmKey?: Uint8Array
@@ -49,7 +51,7 @@ export async function createClusterLibp2p (opts: ClusterLibp2pOptions): Promise<
     ...(opts.swarmKey != null ? { connectionProtector: preSharedKey({ psk: opts.swarmKey }) } : {}),
     // mDNS answers every query and each node queries once at start, so discovery is
     // immediate both ways; the interval only re-queries for lost packets (stock: 10 s).
-    peerDiscovery: opts.mdns ? [mdns({ interval: 2000, serviceTag: mdnsServiceTag(opts.cluster) })] : [],
+    peerDiscovery: opts.mdns ? [mdnsCounted(opts)] : [],
     connectionManager: {
       // A LAN cluster wants every node connected to every other (gossip mesh + direct streams).
       maxConnections: 300
@@ -93,4 +95,17 @@ export async function createClusterLibp2p (opts: ClusterLibp2pOptions): Promise<
   })
   self = node
   return node as unknown as ClusterLibp2p
+}
+
+/** The mDNS service, reporting its own finds (for `doctor`: is mDNS heard on this host?). */
+function mdnsCounted (opts: ClusterLibp2pOptions): ReturnType<typeof mdns> {
+  const factory = mdns({ interval: 2000, serviceTag: mdnsServiceTag(opts.cluster) })
+  return (components) => {
+    const service = factory(components)
+    if (opts.onMdnsPeer != null) {
+      const report = opts.onMdnsPeer
+      service.addEventListener('peer', (evt) => { report(evt.detail.id) })
+    }
+    return service
+  }
 }

@@ -129,7 +129,14 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
     const privateKey = await loadOrCreateIdentity(o.dataDir)
     const swarmKey = o.secretFile != null ? await readSwarmKey(o.secretFile) : undefined
 
-    this.libp2p = await createClusterLibp2p({ privateKey, listen: o.listen, mdns: o.mdns, cluster: o.cluster, ...(swarmKey != null ? { swarmKey } : {}) })
+    this.libp2p = await createClusterLibp2p({
+      privateKey,
+      listen: o.listen,
+      mdns: o.mdns,
+      onMdnsPeer: (id) => { this.connector?.noteMdns(id) },
+      cluster: o.cluster,
+      ...(swarmKey != null ? { swarmKey } : {})
+    })
     const selfId = this.libp2p.peerId.toString()
     this.log = this.log.child({ node: selfId.slice(-8) })
     if (swarmKey == null) this.log.warn('no cluster secret: this is an open cluster that any node on the network can join (see --secret-file)')

@@ -9,6 +9,8 @@ export interface MembershipScenarioResult {
   convergedMs: number
   /** For each node: the ids it saw alive and the capacity slots it saw for each. */
   views: Array<{ self: string, alive: string[], slots: number[] }>
+  /** For each node: peers its mDNS service found (from /status network.discovered). */
+  mdnsDiscovered: number[]
   goneAfterStopMs: number
   goneState: string[]
   backAfterRestartMs: number
@@ -49,5 +51,5 @@ export async function runMembershipScenario (cluster: LocalCluster): Promise<Mem
     return counts.every(c => c === 3) ? counts : undefined
   }, 20_000, 20)
   const backAfterRestartMs = Date.now() - t2
-  return { convergedMs, views, goneAfterStopMs, goneState: after, backAfterRestartMs, backViews: back }
+  return { convergedMs, views, mdnsDiscovered: first.map(s => s.network?.discovered ?? -1), goneAfterStopMs, goneState: after, backAfterRestartMs, backViews: back }
 }
