@@ -11,7 +11,7 @@ import { Timeline, type Sample } from './dashboard/timeline.js'
 import type { DashboardData } from './dashboard/data.js'
 import type { ClusterStatus } from '../node/status.js'
 
-export const METRIC_PREFIX = 'mcp_cluster_'
+const METRIC_PREFIX = 'mcp_cluster_'
 
 /** What the node is at the moment of a scrape: plain data, read through `NodeMetricsOptions.read`. */
 export interface NodeReading {
@@ -79,7 +79,8 @@ const TABLE_COUNTERS: ReadonlyArray<[keyof TableCounters, string, string]> = [
   ['refused', 'tasks_refused_total', 'Assignments a worker refused (full, no handler, stale epoch), counted while master.'],
   ['duplicatesSeen', 'tasks_duplicated_total', 'Tasks seen to run more than once (a result from an attempt given up on, or from two workers), counted while master.'],
   ['duplicatesRisked', 'tasks_duplicate_risk_total', 'Attempts given up on while their worker may still run them (possible duplicates), counted while master.'],
-  ['adopted', 'tasks_adopted_total', 'Running tasks and results learned from workers\' reports after a failover, counted while master.']
+  ['adopted', 'tasks_adopted_total', 'Running tasks and results learned from workers\' reports after a failover, counted while master.'],
+  ['coalesced', 'tasks_coalesced_total', 'Tasks that shared the result of an identical task (same cache key) running at the same time, counted while master.']
 ]
 
 export class NodeMetrics implements TaskObserver {
@@ -157,7 +158,7 @@ export class NodeMetrics implements TaskObserver {
     gauge(this.registry, m('streams'), 'Open libp2p streams by protocol.', ['protocol'], (g) => {
       for (const [protocol, n] of Object.entries(read().streams)) g.set({ protocol }, n)
     })
-    gauge(this.registry, m('peer_rtt_seconds'), 'Round-trip time to each connected peer (libp2p\'s connection ping, every 5 s).', ['peer'], (g) => {
+    gauge(this.registry, m('peer_rtt_seconds'), 'Round-trip time to each connected peer, from libp2p\'s periodic connection ping.', ['peer'], (g) => {
       for (const p of read().peers) if (p.rttMs !== null) g.set({ peer: p.id }, p.rttMs / 1000)
     })
     gauge(this.registry, m('peers_discovered'), 'Peers found by mDNS since start.', [], (g) => { g.set(read().discovered) })
