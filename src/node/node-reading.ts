@@ -41,6 +41,7 @@ export function readNode (status: ClusterStatus, tasks: TaskTotals, connections:
     rtt.set(peer, c.rtt === undefined ? before ?? null : Math.min(c.rtt, before ?? Number.POSITIVE_INFINITY))
   }
   const net = status.network
+  const c = status.cache
   return {
     role: status.self.role,
     epoch: status.epoch,
@@ -59,6 +60,16 @@ export function readNode (status: ClusterStatus, tasks: TaskTotals, connections:
     discovered: net?.discovered ?? 0,
     droppedFrames: net?.droppedFrames ?? 0,
     gossip: net?.gossip ?? { published: 0, received: 0, rejected: 0 },
-    eventLoopDelayMs
+    eventLoopDelayMs,
+    cache: {
+      maxBytes: c?.maxBytes ?? 0,
+      entries: c?.entries ?? 0,
+      bytes: c?.bytes ?? 0,
+      hits: c?.hits ?? 0,
+      misses: c?.misses ?? 0,
+      evictions: c?.evictions ?? 0,
+      expired: c?.expired ?? 0,
+      indexKeys: c?.index?.keys ?? 0
+    }
   }
 }

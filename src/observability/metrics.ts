@@ -42,6 +42,8 @@ export interface NodeReading {
   gossip: { published: number, received: number, rejected: number }
   /** p99 event-loop delay over the last heartbeat interval. */
   eventLoopDelayMs: number
+  /** This node's result cache, and on the master the number of keys in its holder index. */
+  cache: { maxBytes: number, entries: number, bytes: number, hits: number, misses: number, evictions: number, expired: number, indexKeys: number }
 }
 
 /** What the task driver reports as tasks flow: plain counter bumps and histogram observations. */
@@ -163,6 +165,15 @@ export class NodeMetrics implements TaskObserver {
     })
     gauge(this.registry, m('peers_discovered'), 'Peers found by mDNS since start.', [], (g) => { g.set(read().discovered) })
     counter(this.registry, m('frames_dropped_total'), 'Frames dropped because a peer\'s send queue was full.', [], (c) => { c.inc(read().droppedFrames) })
+    const cache = (): NodeReading['cache'] => read().cache
+    counter(this.registry, m('cache_hits_total'), 'Tasks this node answered from its result cache without running the handler.', [], (c) => { c.inc(cache().hits) })
+    counter(this.registry, m('cache_misses_total'), 'Tasks with a cache key this node had to run (no entry, or an expired one).', [], (c) => { c.inc(cache().misses) })
+    counter(this.registry, m('cache_evictions_total'), 'Cache entries dropped to stay under --cache-max-bytes.', [], (c) => { c.inc(cache().evictions) })
+    counter(this.registry, m('cache_expired_total'), 'Cache entries found past their time-to-live.', [], (c) => { c.inc(cache().expired) })
+    gauge(this.registry, m('cache_bytes'), 'Bytes of results held in this node\'s cache.', [], (g) => { g.set(cache().bytes) })
+    gauge(this.registry, m('cache_entries'), 'Results held in this node\'s cache.', [], (g) => { g.set(cache().entries) })
+    gauge(this.registry, m('cache_max_bytes'), 'The cache\'s byte bound (--cache-max-bytes; 0: off).', [], (g) => { g.set(cache().maxBytes) })
+    gauge(this.registry, m('cache_index_keys'), 'On the master: cache keys with a known holder (0 elsewhere).', [], (g) => { g.set(cache().indexKeys) })
     counter(this.registry, m('heartbeats_sent_total'), 'Heartbeats this node published on gossip.', [], (c) => { c.inc(read().gossip.published) })
     counter(this.registry, m('heartbeats_received_total'), 'Heartbeats from other nodes accepted.', [], (c) => { c.inc(read().gossip.received) })
     counter(this.registry, m('heartbeats_rejected_total'), 'Gossip messages rejected (malformed, unsigned, forged author).', [], (c) => { c.inc(read().gossip.rejected) })

@@ -34,6 +34,7 @@ function reading (over: Partial<NodeReading> = {}): NodeReading {
     droppedFrames: 0,
     gossip: { published: 12, received: 30, rejected: 1 },
     eventLoopDelayMs: 4.5,
+    cache: { maxBytes: 1000, entries: 2, bytes: 300, hits: 5, misses: 3, evictions: 1, expired: 0, indexKeys: 4 },
     ...over
   }
 }
@@ -80,6 +81,10 @@ describe('NodeMetrics', () => {
     assert.equal(value(text, 'mcp_cluster_event_loop_delay_seconds'), 0.0045)
     assert.ok(value(text, 'mcp_cluster_process_memory_bytes', '{kind="rss"}') > 0)
     assert.equal(value(text, 'mcp_cluster_info', '{node="self-node",version="9.9.9"}'), 1)
+    assert.equal(value(text, 'mcp_cluster_cache_hits_total'), 5)
+    assert.equal(value(text, 'mcp_cluster_cache_misses_total'), 3)
+    assert.equal(value(text, 'mcp_cluster_cache_bytes'), 300)
+    assert.equal(value(text, 'mcp_cluster_cache_index_keys'), 4)
     assert.match(m.contentType, /^text\/plain; version=0\.0\.4/)
   })
 
