@@ -121,10 +121,13 @@ function attemptOutcome (a: AttemptView): string {
   return a.detail === null ? a.outcome : `${a.outcome} (${a.detail})`
 }
 
-type ResultLike = Pick<TaskResult, 'ok' | 'attempts' | 'node' | 'durationMs'> & { value?: JsonValue, error?: { code: string, message: string } }
+type ResultLike = Pick<TaskResult, 'ok' | 'attempts' | 'node' | 'durationMs' | 'cached'> & { value?: JsonValue, error?: { code: string, message: string } }
 
 function resultLine (r: ResultLike): string {
-  if (r.ok) return `result: ok after ${plural(r.attempts, 'attempt')} on ${r.node ?? 'no node'}, ${Math.round(r.durationMs)} ms: ${truncate(JSON.stringify(r.value ?? null), 500)}`
+  const value = truncate(JSON.stringify(r.value ?? null), 500)
+  // A cached or shared answer ran no handler for this task: "after 0 attempts" would mislead.
+  if (r.ok && r.cached === true) return `result: ok, served from the cache of ${r.node ?? 'no node'} (or shared with an identical task), no handler ran: ${value}`
+  if (r.ok) return `result: ok after ${plural(r.attempts, 'attempt')} on ${r.node ?? 'no node'}, ${Math.round(r.durationMs)} ms: ${value}`
   return `result: failed after ${plural(r.attempts, 'attempt')}${r.node === null ? '' : ` (last on ${r.node})`}: ${r.error?.code ?? 'unknown'}: ${r.error?.message ?? ''}`
 }
 

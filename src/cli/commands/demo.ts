@@ -28,7 +28,8 @@ export function demoCommand (): Command {
         cluster.start()
         const statuses = await cluster.waitConverged(20_000)
         const first = statuses[0]!
-        out(`converged in ${Date.now() - started} ms: every node sees ${opts.nodes} alive, master ${shortId(first.master!.id)} at epoch ${first.master!.epoch}\n`)
+        out(`converged in ${Date.now() - started} ms: every node sees ${opts.nodes} alive, master ${shortId(first.master!.id)} at epoch ${first.master!.epoch}`)
+        out(`watch it live: http://${cluster.nodes[0]!.spec.http!}/ (the dashboard of ${cluster.nodes[0]!.spec.name})\n`)
         out(formatStatus(first))
         out('')
         const s = await runDemoStory(cluster, statuses, opts.tasks, out)
@@ -37,8 +38,8 @@ export function demoCommand (): Command {
         if (s.done !== s.tasks) process.exitCode = 1
         const killed = cluster.nodes.find(n => !n.alive)
         if (killed != null) killed.start() // back as a worker, for exploring
-        out('\nHTTP endpoints:')
-        for (const n of cluster.nodes) out(`  ${n.spec.name}: http://${n.spec.http!}/status   (mcp-cluster status --http ${n.spec.http!})`)
+        out('\nEach node\'s dashboard (and /metrics, /status beside it):')
+        for (const n of cluster.nodes) out(`  ${n.spec.name}: http://${n.spec.http!}/   (mcp-cluster status|top|doctor --http ${n.spec.http!})`)
       } catch (err) {
         await stop() // --keep or not: a demo that failed leaves nothing running
         throw err
