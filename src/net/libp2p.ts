@@ -54,7 +54,14 @@ export async function createClusterLibp2p (opts: ClusterLibp2pOptions): Promise<
     peerDiscovery: opts.mdns ? [mdnsCounted(opts)] : [],
     connectionManager: {
       // A LAN cluster wants every node connected to every other (gossip mesh + direct streams).
-      maxConnections: 300
+      maxConnections: 300,
+      // Nodes booting together all dial each other at once; the stock 10 pending inbound
+      // handshakes refused most of a 50-node start.
+      maxIncomingPendingConnections: 64,
+      // Nodes on this machine (tests, demos, several nodes on one box) share one address, and
+      // the stock limit of 5 inbound connections per second per address kept a 50-node local
+      // cluster from ever connecting. Loopback is exempt; LAN peers keep the limit.
+      allow: ['/ip4/127.0.0.0/ipcidr/8', '/ip6/::1/ipcidr/128']
     },
     connectionGater: {
       // Checked once the peer is authenticated, before the connection is used.
