@@ -167,6 +167,22 @@ describe('chaos checker', () => {
     assert.equal(r.duplicates.explained['worker-lost'], 1)
   })
 
+  test('an older attempt that starts late (its order reached a busy worker late) is judged by its own worker', () => {
+    const base: ChaosEvent[] = [
+      { t: 5000, node: 'client', type: 'submit', id: 'w', via: 'C' },
+      { t: 5010, node: 'B', type: 'assign-sent', epoch: 2, to: 'C', tasks: [['w', 1]] },
+      { t: 5500, node: 'B', type: 'assign-sent', epoch: 2, to: 'B', tasks: [['w', 2]] },
+      { t: 5500, node: 'B', type: 'task-start', id: 'w', attempt: 2, epoch: 2 },
+      { t: 5600, node: 'C', type: 'task-start', id: 'w', attempt: 1, epoch: 2 }
+    ]
+    const declaredLost = checkHistory(withEvents([...base, { t: 5400, node: 'C', type: 'worker-lost', requeued: 1 }]))
+    assert.deepEqual(declaredLost.duplicates.unexplained, [])
+    assert.equal(declaredLost.duplicates.explained['worker-lost'], 1)
+    const noReason = checkHistory(withEvents(base))
+    assert.equal(noReason.duplicates.unexplained.length, 1)
+    assert.deepEqual(noReason.duplicates.unexplained[0]!.run, { node: 'C', attempt: 1, epoch: 2, t: 5600 })
+  })
+
   test('a fault on a node that no longer held the lease is left out of the failover figures', () => {
     const r = checkHistory(withEvents([fault(6000, 'kill', 'A', 1)]))
     assert.equal(r.failover.faults.length, 2)

@@ -44,7 +44,7 @@ test('chaos on a 3-node namespace LAN: 5 master kills, a pause past the lease, a
   const base = mkdtempSync(join(tmpdir(), 'chaos-ci-'))
   const reportFile = `${base}-report.json`
   try {
-    const r = await chaos(['--nodes', '3', '--duration', '40s', '--fault-interval', '5s', '--faults', 'kill,pause,partition,restart',
+    const r = await chaos(['--nodes', '3', '--duration', '45s', '--fault-interval', '5s', '--faults', 'kill,pause,partition,restart',
       '--rate', '100', '--seed', '1', '--report', reportFile, '--dir', base])
     assert.equal(r.code, 0, `exit ${r.code}\n${r.stdout}\n${r.stderr.slice(-4000)}`)
     const report = JSON.parse(readFileSync(reportFile, 'utf8')) as ChaosReport

@@ -87,16 +87,15 @@ export function taskOutcomes (events: readonly ChaosEvent[]): TaskOutcomes {
 
 /**
  * A run of a task is a duplicate when an earlier run of the same id was still going, or had
- * succeeded, when it started (a run after a failed one is a retry). It is explained when every
- * such earlier run was given up on for a reason docs/tasks.md allows: its worker was killed or
- * restarted, paused or cut off, declared lost by a master, or a master change came in between.
+ * succeeded, when it started (a run after a failed one is a retry). It is explained when, for
+ * every such earlier run, the master had a reason docs/tasks.md allows to give up on the older
+ * attempt of the two: its worker was killed or restarted, paused or cut off, or declared lost
+ * by a master, or the two runs were ordered in different terms.
  */
 export function findDuplicates (events: readonly ChaosEvent[]): Duplicate[] {
   const runs = new Map<string, Array<Run & { failedAt: number }>>()
   const open = new Map<string, Run & { failedAt: number }>()
-  const restarts = new Map<string, number[]>()
-  const declaredLost = new Map<string, number[]>()
-  const faults = new Map<string, FaultEvent[]>()
+  const why: Evidence = { placedAt: new Map(), restarts: new Map(), declaredLost: new Map(), faults: new Map() }
   for (const e of events) {
     if (e.type === 'task-start') {
       const run = { node: e.node, attempt: e.attempt, epoch: e.epoch, t: e.t, failedAt: Infinity }
@@ -107,9 +106,11 @@ export function findDuplicates (events: readonly ChaosEvent[]): Duplicate[] {
       const run = open.get(key)
       if (run !== undefined && !e.ok) run.failedAt = e.t
       open.delete(key)
-    } else if (e.type === 'start') push(restarts, e.node, e.t)
-    else if (e.type === 'worker-lost') push(declaredLost, e.node, e.t)
-    else if (e.type === 'fault') push(faults, e.target, e)
+    } else if (e.type === 'assign-sent') {
+      for (const [id, attempt] of e.tasks) if (!why.placedAt.has(`${id} ${attempt}`)) why.placedAt.set(`${id} ${attempt}`, e.t)
+    } else if (e.type === 'start') push(why.restarts, e.node, e.t)
+    else if (e.type === 'worker-lost') push(why.declaredLost, e.node, e.t)
+    else if (e.type === 'fault') push(why.faults, e.target, e)
   }
   const out: Duplicate[] = []
   for (const [id, list] of runs) {
@@ -117,7 +118,7 @@ export function findDuplicates (events: readonly ChaosEvent[]): Duplicate[] {
       const run = list[k]!
       const earlier = list.slice(0, k).filter(p => p.failedAt > run.t)
       if (earlier.length === 0) continue
-      const perRun = earlier.map(p => reasonsFor(p, run, restarts, declaredLost, faults))
+      const perRun = earlier.map(p => reasonsFor(id, p, run, why))
       out.push({
         id,
         run: strip(run),
@@ -130,14 +131,27 @@ export function findDuplicates (events: readonly ChaosEvent[]): Duplicate[] {
   return out
 }
 
-function reasonsFor (p: Run, run: Run, restarts: Map<string, number[]>, declaredLost: Map<string, number[]>, faults: Map<string, FaultEvent[]>): DuplicateReason[] {
-  const within = (t: number): boolean => t >= p.t && t <= run.t
-  const hits = faults.get(p.node) ?? []
+interface Evidence {
+  /** When the master first ordered each attempt (`${id} ${attempt}`). */
+  placedAt: Map<string, number>
+  restarts: Map<string, number[]>
+  declaredLost: Map<string, number[]>
+  faults: Map<string, FaultEvent[]>
+}
+
+function reasonsFor (id: string, a: Run, b: Run, why: Evidence): DuplicateReason[] {
   const reasons: DuplicateReason[] = []
-  if ((restarts.get(p.node) ?? []).some(within) || hits.some(f => f.kind === 'kill' && within(f.t))) reasons.push('worker-killed')
-  if (cutOffDuring(hits, p.t, run.t)) reasons.push('worker-cut-off')
-  if ((declaredLost.get(p.node) ?? []).some(within)) reasons.push('worker-lost')
-  if (p.epoch !== run.epoch) reasons.push('master-changed')
+  if (a.epoch !== b.epoch) reasons.push('master-changed')
+  // The master gives up on an attempt before it orders the next one, so the lower attempt is
+  // the one given up on, whichever started first (an order can reach a busy worker late). The
+  // reason lies between its order and the start of the other.
+  const [older, newer] = b.attempt < a.attempt ? [b, a] : [a, b]
+  const from = why.placedAt.get(`${id} ${older.attempt}`) ?? Math.min(older.t, newer.t)
+  const within = (t: number): boolean => t >= from && t <= newer.t
+  const hits = why.faults.get(older.node) ?? []
+  if ((why.restarts.get(older.node) ?? []).some(within) || hits.some(f => f.kind === 'kill' && within(f.t))) reasons.push('worker-killed')
+  if (cutOffDuring(hits, from, newer.t)) reasons.push('worker-cut-off')
+  if ((why.declaredLost.get(older.node) ?? []).some(within)) reasons.push('worker-lost')
   return reasons
 }
 

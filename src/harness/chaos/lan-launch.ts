@@ -3,6 +3,7 @@
 // harness itself (`chaos --in-lan`) inside that namespace, passes Ctrl-C on, and afterwards
 // removes the namespaces, and any process of the run still alive, however the harness ended.
 import { spawn } from 'node:child_process'
+import { rmdirSync } from 'node:fs'
 import { destroyNamespaces, NetnsLan } from '../lan.js'
 import { namespaces, processesUsing } from './leftovers.js'
 import { sleep } from './sleep.js'
@@ -17,7 +18,13 @@ export function lanPrefixFor (pid: number): string {
 /** Run the harness inside a new LAN of `nodes` hosts; resolve with its exit code. */
 export async function runOnNamespaceLan (nodes: number, runDir: string, harnessArgs: string[]): Promise<number> {
   removeStaleLans()
-  const lan = NetnsLan.create(lanPrefixFor(process.pid), nodes)
+  let lan: NetnsLan
+  try {
+    lan = NetnsLan.create(lanPrefixFor(process.pid), nodes)
+  } catch (err) {
+    rmdirSync(runDir) // still empty: nothing ran
+    throw err
+  }
   let child: ReturnType<typeof spawn> | undefined
   let signals = 0
   const forward = (sig: NodeJS.Signals): void => {
