@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { formatReport, parseDuration, ProgressPrinter, runChaos } from '../../dist/src/harness/chaos/index.js'
+import { formatReport, parseDuration, ProgressPrinter, runChaos } from 'mcp-cluster/chaos'
 
 const flag = (name, fallback) => {
   const i = process.argv.indexOf(name)
