@@ -7,7 +7,7 @@ export interface BenchResults {
   benches: Record<string, { exitCode: number | null, seconds: number, report: unknown }>
 }
 
-interface Summary { n: number, min: number, median: number, p99: number, max: number }
+interface Summary { n: number, min?: number, median: number, p99: number, max: number }
 
 /** Reads a nested field; undefined when any step is missing. */
 function at (value: unknown, ...path: string[]): unknown {
@@ -27,7 +27,8 @@ const num = (x: number): string => Math.abs(x) >= 100 ? x.toFixed(0) : x.toFixed
 
 function spread (v: unknown, unit: string): string {
   if (!isSummary(v)) return 'n/a'
-  return `${num(v.median)} ${unit} (p99 ${num(v.p99)}, range ${num(v.min)}-${num(v.max)}, n=${v.n})`
+  const range = typeof v.min === 'number' ? `range ${num(v.min)}-${num(v.max)}` : `max ${num(v.max)}`
+  return `${num(v.median)} ${unit} (p99 ${num(v.p99)}, ${range}, n=${v.n})`
 }
 
 export function headlines (r: BenchResults): string[] {
@@ -73,7 +74,12 @@ export function headlines (r: BenchResults): string[] {
   }
 
   const cache = b('cache')
-  if (cache != null) row('cache (90% repeats)', JSON.stringify(cache).slice(0, 160))
+  if (cache != null) {
+    row('sha256 tasks, 90% repeats, without cache', spread(at(cache, 'throughput', 'withoutCache'), 'tasks/s'))
+    row('  with cache', spread(at(cache, 'throughput', 'withCache'), 'tasks/s'))
+    const ratio = at(cache, 'throughput', 'ratio')
+    if (typeof ratio === 'number') row('  speed-up', `${ratio.toFixed(2)}x`)
+  }
 
   const scale = at(b('scale'), 'reports')
   if (Array.isArray(scale)) {
@@ -85,6 +91,10 @@ export function headlines (r: BenchResults): string[] {
   }
 
   const chaos = b('chaos')
-  if (chaos != null) row('chaos (5 nodes)', JSON.stringify(chaos).slice(0, 160))
+  if (chaos != null) {
+    row(`chaos, 5 nodes, ${String(at(chaos, 'faults'))} master faults: new lease`, spread(at(chaos, 'newMasterMs'), 'ms'))
+    row('  first task done under the new master', spread(at(chaos, 'firstTaskMs'), 'ms'))
+    row('  anomalies', JSON.stringify(at(chaos, 'anomalies') ?? 'n/a'))
+  }
   return lines
 }
