@@ -11,6 +11,7 @@ import * as lp from 'it-length-prefixed'
 import { pipe } from 'it-pipe'
 import type { Logger } from 'pino'
 import type { ClusterLibp2p } from './libp2p.js'
+import { LogThrottle } from '../core/tasks/rate-limit.js'
 
 export interface PeerChannelsOptions {
   protocol: string
@@ -138,6 +139,8 @@ export class PeerChannels {
   private readonly outbound = new Map<string, Outbound>()
   private readonly inbound = new Set<Stream>()
   private running = false
+  /** A peer breaking the framing rules does so on every stream it opens: log it once in a while. */
+  private readonly framingLogs = new LogThrottle(10_000)
   droppedFrames = 0
 
   constructor (private readonly node: ClusterLibp2p, private readonly opts: PeerChannelsOptions) {}
@@ -221,7 +224,8 @@ export class PeerChannels {
     ).catch((err: unknown) => {
       const reason = err instanceof Error ? `${err.name}: ${err.message}` : String(err)
       if (err instanceof Error && FRAMING_ERRORS.has(err.name)) {
-        this.opts.log.warn({ from, protocol: this.opts.protocol, reason }, 'closing inbound stream that broke the framing rules')
+        const t = this.framingLogs.allow(from, performance.now())
+        if (t.log) this.opts.log.warn({ from, protocol: this.opts.protocol, reason, ...(t.suppressed > 0 ? { suppressedSinceLast: t.suppressed } : {}) }, 'closing inbound stream that broke the framing rules')
         stream.abort(err)
       } else {
         this.opts.log.debug({ from, protocol: this.opts.protocol, reason }, 'inbound stream closed')

@@ -24,6 +24,8 @@ import { electionArb, gossipArb, nodeIdArb, taskFrameArb } from './samples.js'
 const silent = pino({ level: 'silent' })
 const ABC = ['a', 'b', 'c']
 const OUTSIDER = 'h'
+/** An outsider no generated voter set names (voters may legitimately name 'h'). */
+const STRANGER = 'stranger0'
 
 /** Frames as a peer sends them: valid ones, and every kind of broken one. */
 function framesOf<T> (valid: fc.Arbitrary<T>, encode: (v: T) => Uint8Array): fc.Arbitrary<Uint8Array> {
@@ -59,26 +61,32 @@ describe('state machines under fuzzing', () => {
     const realisticTerm = fc.nat(1000)
     const op = fc.oneof(
       fc.record({ from: fc.constantFrom('a', 'b'), frame: framesOf(electionArb(realisticTerm), encodeElection), dt: fc.nat(300) }),
-      fc.record({ from: fc.constantFrom(OUTSIDER, 'x1'), frame: framesOf(electionArb(), encodeElection), dt: fc.nat(300) })
+      fc.record({ from: fc.constantFrom(STRANGER, 'x1'), frame: framesOf(electionArb(), encodeElection), dt: fc.nat(300) })
     )
     fuzz('state/election', fc.array(op, { minLength: 1, maxLength: 40 }), (ops) => {
       let now = 0
-      const e = new VoterGatedElection('c', defaultElectionParams, { next: () => 0.5 }, 0, undefined, () => {})
+      let refused = 0
+      const e = new VoterGatedElection('c', defaultElectionParams, { next: () => 0.5 }, 0, undefined, () => { refused++ })
       e.observeClaims(new Map([['a', claim(null)], ['b', claim(null)]]), ['a', 'b'], 0)
       e.advance()
       for (const { from, frame, dt } of ops) {
         now += dt
         e.tick(now)
-        e.observeClaims(new Map([['a', claim(ABC)], ['b', claim(ABC)], [OUTSIDER, claim(ABC, Number.MAX_SAFE_INTEGER)]]), ['a', 'b', OUTSIDER], now)
+        e.observeClaims(new Map([['a', claim(ABC)], ['b', claim(ABC)], [STRANGER, claim(ABC, Number.MAX_SAFE_INTEGER)]]), ['a', 'b', STRANGER], now)
         const decoded = decodeElection(frame)
         if (!decoded.ok) continue
         // A voter is trusted with terms: one that jumps to the end of the number line is a known
         // limit (docs/security.md), not what this property is about.
         if (!isOutsider(from) && maxTerm(decoded.value) > 1e9) continue
-        const before = JSON.stringify(e.status(now))
+        const status = e.status(now)
+        const before = JSON.stringify(status)
         const pending = e.ready().messages.length
+        const refusedBefore = refused
+        // Who is an outsider can change: a voter may announce another voter set.
+        const stillABC = JSON.stringify(status.voters) === JSON.stringify(ABC) && status.pendingConfig === null
         e.step(from, decoded.value, now)
-        if (isOutsider(from)) {
+        if (stillABC && isOutsider(from)) assert.equal(refused, refusedBefore + 1, 'an outsider was heard')
+        if (refused > refusedBefore) {
           assert.equal(JSON.stringify(e.status(now)), before, 'an outsider changed the election')
           assert.equal(e.ready().messages.length, pending, 'an outsider got an answer')
         }
