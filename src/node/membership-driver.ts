@@ -4,6 +4,7 @@
 import type { Logger } from 'pino'
 import { MembershipView } from '../core/membership/view.js'
 import { heartbeatInterval } from '../core/membership/cadence.js'
+import { LogThrottle } from '../core/tasks/rate-limit.js'
 import type { MembershipEvent } from '../core/membership/events.js'
 import type { Heartbeat } from '../core/membership/heartbeat.js'
 import { decodeGossip, encodeGossip } from '../wire/heartbeat.js'
@@ -32,6 +33,8 @@ export class MembershipDriver {
   private timer?: NodeJS.Timeout
   private nudgeTimer?: NodeJS.Timeout
   private gossip?: HeartbeatGossip
+  /** A peer forwarding garbage shows in the log once per 10 s, not once per message. */
+  private readonly rejections = new LogThrottle(10_000)
 
   constructor (private readonly opts: MembershipDriverOptions) {
     this.view = new MembershipView(opts.selfId, { suspectMs: opts.suspectMs, deadMs: opts.deadMs, forgetMs: 10 * 60_000, heartbeatMs: opts.heartbeatMs })
@@ -43,7 +46,7 @@ export class MembershipDriver {
   readonly onGossip = (from: string, data: Uint8Array): GossipVerdict => {
     const decoded = decodeGossip(data)
     if (!decoded.ok) {
-      this.opts.log.warn({ from, reason: decoded.reason }, 'rejected malformed gossip message')
+      this.logRejection(from, { reason: decoded.reason }, 'rejected malformed gossip message')
       return 'reject'
     }
     const now = this.opts.clock.now()
@@ -53,13 +56,18 @@ export class MembershipDriver {
       : this.view.onLeave(from, msg.leave, now)
     if (!outcome.accepted) {
       if (outcome.reason === 'forged') {
-        this.opts.log.warn({ from, claimed: msg.kind === 'heartbeat' ? msg.hb.id : msg.leave.id }, 'rejected heartbeat claiming another node\'s id')
+        this.logRejection(from, { claimed: msg.kind === 'heartbeat' ? msg.hb.id : msg.leave.id }, 'rejected heartbeat claiming another node\'s id')
         return 'reject'
       }
       return 'ignore'
     }
     if (outcome.events.length > 0) this.opts.onEvents(outcome.events)
     return 'accept'
+  }
+
+  private logRejection (from: string, detail: Record<string, unknown>, msg: string): void {
+    const verdict = this.rejections.allow(from, this.opts.clock.now())
+    if (verdict.log) this.opts.log.warn({ from, ...detail, ...(verdict.suppressed > 0 ? { suppressed: verdict.suppressed } : {}) }, msg)
   }
 
   start (gossip: HeartbeatGossip): void {
