@@ -353,14 +353,14 @@ function integer (value: unknown, path: string, min: number, max: number): numbe
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     throw new Invalid(`${path}: must be an integer in [${min}, ${max}], got ${shown(value)}`)
   }
-  return value
+  return value + 0 // -0 would not survive a re-encode: JSON writes it as 0
 }
 
 function finite (value: unknown, path: string, min: number, max: number): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
     throw new Invalid(`${path}: must be a number in [${min}, ${max}], got ${shown(value)}`)
   }
-  return value
+  return value + 0
 }
 
 function boolean (value: unknown, path: string): boolean {

@@ -4,14 +4,14 @@
 // runs are counted from the nodes' event logs (one task-start per run of a handler).
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { join } from 'node:path'
 import { LocalCluster } from '../../src/harness/local-cluster.js'
-import { CLI_PATH, waitFor, type NodeProcess } from '../../src/harness/node-process.js'
+import { waitFor, type NodeProcess } from '../../src/harness/node-process.js'
 import { readHistory } from '../../src/harness/history.js'
 import type { ClusterStatus } from '../../src/node/status.js'
 import type { TaskResult } from '../../src/node/task-api.js'
+import { runCli, type CliRun } from './run-cli.js'
 
 type Answer = TaskResult & { state: string }
 
@@ -122,15 +122,7 @@ describe('result caching on 3 loopback nodes', { timeout: 180_000 }, () => {
 
   test('mcp-cluster submit --cache-key: the second run says it was served from cache', async () => {
     const key = `cli-${randomUUID()}`
-    const cli = async (): Promise<{ code: number | null, stdout: string, stderr: string }> => {
-      const child = spawn(process.execPath, [CLI_PATH, 'submit', 'echo', '--payload', '"cli"', '--cache-key', key, '--http', client.spec.http!], { stdio: ['ignore', 'pipe', 'pipe'] })
-      let stdout = ''
-      let stderr = ''
-      child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d })
-      child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d })
-      const code = await new Promise<number | null>(resolve => child.once('close', resolve))
-      return { code, stdout, stderr }
-    }
+    const cli = async (): Promise<CliRun> => await runCli('submit', 'echo', '--payload', '"cli"', '--cache-key', key, '--http', client.spec.http!)
     const a = await cli()
     assert.equal(a.code, 0, a.stderr)
     assert.doesNotMatch(a.stderr, /served from cache/)

@@ -3,24 +3,11 @@
 // against the HTTP endpoint of a real 3-node cluster on 127.0.0.1.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import { LocalCluster } from '../../src/harness/local-cluster.js'
-import { CLI_PATH } from '../../src/harness/node-process.js'
+import { runCli } from './run-cli.js'
 import type { ClusterStatus } from '../../src/node/status.js'
 
-interface CliRun { code: number | null, stdout: string, stderr: string }
-
-async function cli (...args: string[]): Promise<CliRun> {
-  const env = { ...process.env }
-  delete env.MCP_HTTP // every call names its endpoint
-  const child = spawn(process.execPath, [CLI_PATH, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d })
-  child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d })
-  const code = await new Promise<number | null>(resolve => child.once('close', resolve))
-  return { code, stdout, stderr }
-}
+const cli = runCli
 
 /** Endpoints of the master and of a node that is not the master, with the master's id. */
 interface Endpoints { master: string, other: string, masterId: string }

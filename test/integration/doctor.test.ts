@@ -4,7 +4,7 @@
 // partition runs in a namespace LAN where that is possible.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn, spawnSync } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -17,19 +17,10 @@ import type { ClusterStatus } from '../../src/node/status.js'
 import type { DoctorAnswer } from '../../src/node/doctor-routes.js'
 import type { Finding } from '../../src/observability/diagnose.js'
 import type { PartitionDoctorResult } from './scenarios/doctor-partition-main.js'
-
-interface CliRun { code: number | null, stdout: string, stderr: string }
+import { runCli, type CliRun } from './run-cli.js'
 
 async function doctor (node: NodeProcess, ...args: string[]): Promise<CliRun> {
-  const env = { ...process.env }
-  delete env.MCP_HTTP
-  const child = spawn(process.execPath, [CLI_PATH, 'doctor', '--http', node.spec.http!, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d })
-  child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d })
-  const code = await new Promise<number | null>(resolve => child.once('close', resolve))
-  return { code, stdout, stderr }
+  return await runCli('doctor', '--http', node.spec.http!, ...args)
 }
 
 /** Runs `doctor --json` until `pick` finds what the test waits for (the cluster needs a moment to notice). */

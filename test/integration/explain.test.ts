@@ -2,24 +2,14 @@
 // placement record and shows it with its own result; the placement shown is where the task ran.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import { LocalCluster } from '../../src/harness/local-cluster.js'
-import { CLI_PATH, type NodeProcess } from '../../src/harness/node-process.js'
+import type { NodeProcess } from '../../src/harness/node-process.js'
 import type { TaskAnswer } from '../../src/cli/commands/tasks.js'
 import type { TaskResult } from '../../src/node/task-api.js'
-
-interface CliRun { code: number | null, stdout: string, stderr: string }
+import { runCli, type CliRun } from './run-cli.js'
 
 async function explain (node: NodeProcess, id: string, ...args: string[]): Promise<CliRun> {
-  const env = { ...process.env }
-  delete env.MCP_HTTP
-  const child = spawn(process.execPath, [CLI_PATH, 'tasks', 'explain', id, '--http', node.spec.http!, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d })
-  child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d })
-  const code = await new Promise<number | null>(resolve => child.once('close', resolve))
-  return { code, stdout, stderr }
+  return await runCli('tasks', 'explain', id, '--http', node.spec.http!, ...args)
 }
 
 test('explain at a node that is not the master shows the master\'s placement, matching where the task ran, with candidates and reasons', { timeout: 90_000 }, async () => {

@@ -2,22 +2,13 @@
 import { Command, Option } from 'commander'
 import { endpointFrom, requestJson } from '../http-client.js'
 import { formatTaskExplanation, formatTaskList } from '../format.js'
-import { TASK_STATES, type TaskState, type TaskView } from '../../core/tasks/table-types.js'
+import { TASK_STATES, type TaskState } from '../../core/tasks/table-types.js'
 import type { TasksAnswer } from '../../node/http-routes.js'
+import type { TaskLookup } from '../../node/task-lookup.js'
 import type { ClusterStatus } from '../../node/status.js'
-import type { TaskResult } from '../../node/task-api.js'
 
 /** What `GET /tasks/:id` answers: the master's record (`view`) and/or the submitter's result. */
-export interface TaskAnswer {
-  id: string
-  view?: TaskView
-  result?: TaskResult
-  pending: boolean
-  /** The master that sent `view`, when the answering node is not the master. */
-  viewFrom?: string
-  /** Why the master's record is missing, when the answering node knows the task. */
-  masterNote?: string
-}
+export type TaskAnswer = TaskLookup
 
 interface EndpointFlags { http?: string, httpToken?: string, json?: boolean }
 
