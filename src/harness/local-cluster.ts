@@ -36,8 +36,9 @@ export interface LocalClusterOptions {
   /** Voters to wait for (default: min(3, nodes)). */
   expect?: number
   /**
-   * With explicit discovery: give each node only the first `seeds` nodes as --peer (default all);
-   * it learns the rest from gossip, as a large cluster would.
+   * With explicit discovery: give each node only `seeds` peers (default all): the nodes just
+   * before it, wrapping around, so no node takes everyone's first handshake. It learns the rest
+   * from gossip, as a large cluster would.
    */
   seeds?: number
 }
@@ -58,7 +59,7 @@ export class LocalCluster {
       const peerAddrs = p2pPorts.map((p, j) => `/ip4/${lan != null ? lan.dataAddr(j + 1) : '127.0.0.1'}/tcp/${p}`)
       const discovery = o.discovery === 'mdns'
         ? []
-        : ['--no-mdns', ...peerAddrs.filter((_, j) => j !== i && j < (o.seeds ?? o.nodes)).flatMap(a => ['--peer', a])]
+        : ['--no-mdns', ...peerAddrs.filter((_, j) => j !== i && (i - j + o.nodes) % o.nodes <= (o.seeds ?? o.nodes)).flatMap(a => ['--peer', a])]
       const dir = join(cluster.dir, `node${i + 1}`)
       cluster.nodes.push(new NodeProcess({
         name: `node${i + 1}`,
