@@ -91,7 +91,7 @@ export class LocalCluster {
   }
 
   /** Wait until every live node sees every other live node alive and all agree on one master. */
-  async waitConverged (timeoutMs: number): Promise<ClusterStatus[]> {
+  async waitConverged (timeoutMs: number, pollMs = 50): Promise<ClusterStatus[]> {
     return await waitFor('the cluster to converge', async () => {
       const live = this.nodes.filter(n => n.alive)
       const st = await Promise.all(live.map(async n => await n.status()))
@@ -100,7 +100,7 @@ export class LocalCluster {
       const seesAll = all.every(s => s.members.filter(m => m.state === 'alive').length >= live.length)
       const masters = new Set(all.map(s => s.master?.id))
       return seesAll && masters.size === 1 && !masters.has(undefined) ? all : undefined
-    }, timeoutMs)
+    }, timeoutMs, pollMs)
   }
 
   async stop (): Promise<void> {

@@ -1,9 +1,9 @@
 // A cluster of many node processes on 127.0.0.1: they find each other from a few seeds and
 // gossip, agree on one master and run a batch of tasks spread over all of them. Shared by the
 // scale benchmark (50 nodes) and the scale test in `npm test` (10 nodes).
-import { readFileSync } from 'node:fs'
 import { LocalCluster } from './local-cluster.js'
-import { waitFor, type NodeProcess } from './node-process.js'
+import type { NodeProcess } from './node-process.js'
+import { cpuTicks, rssMiB } from './proc-stats.js'
 import type { ClusterStatus } from '../node/status.js'
 
 export interface ScaleOptions {
@@ -42,13 +42,7 @@ export async function runScale (o: ScaleOptions): Promise<ScaleReport> {
   cluster.start()
   try {
     say(`started ${o.nodes} node processes; waiting for convergence...`)
-    const converged = await waitFor('every node to see all others and one master', async () => {
-      const st = await cluster.statuses()
-      if (st.some(s => s == null)) return undefined
-      const all = st as ClusterStatus[]
-      const seeAll = all.every(s => s.members.filter(m => m.state === 'alive').length === o.nodes)
-      return seeAll && new Set(all.map(s => s.master?.id)).size === 1 && all[0]!.master != null ? all : undefined
-    }, o.convergeTimeoutMs ?? 120_000, 250)
+    const converged = await cluster.waitConverged(o.convergeTimeoutMs ?? 120_000, 250)
     const convergeMs = Date.now() - t0
     say(`converged in ${convergeMs} ms`)
 
@@ -69,9 +63,9 @@ export async function runScale (o: ScaleOptions): Promise<ScaleReport> {
     const masterNode = cluster.nodes[converged.findIndex(s => s.self.id === masterId)]!
     const client = cluster.nodes[converged.findIndex(s => s.self.id !== masterId)]!
     say(`submitting ${o.tasks} tasks through ${client.spec.name} (master is ${masterNode.spec.name})...`)
-    const cpuBefore = cluster.nodes.map(n => cpuTicks(n))
+    const cpuBefore = cluster.nodes.map(n => cpuTicks(n.pid!))
     const tasks = await submitAll(client, o.tasks, o.taskMs ?? 20, o.concurrency ?? 256)
-    const cpuAfter = cluster.nodes.map(n => cpuTicks(n))
+    const cpuAfter = cluster.nodes.map(n => cpuTicks(n.pid!))
     const used = cpuAfter.map((c, i) => c - cpuBefore[i]!)
     const total = used.reduce((a, b) => a + b, 0)
 
@@ -111,22 +105,6 @@ async function submitAll (client: NodeProcess, n: number, taskMs: number, concur
   await Promise.all(Array.from({ length: Math.min(concurrency, n) }, loop))
   const elapsedMs = Date.now() - t0
   return { submitted: n, ok, failed: n - ok, failures, ranOnNodes: ranOn.size, elapsedMs, perSecond: Math.round(n * 1000 / elapsedMs) }
-}
-
-function rssMiB (pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
-  return m != null ? Number(m[1]) / 1024 : NaN
-}
-
-/** utime + stime of a process, in clock ticks (fields 14 and 15 of /proc/<pid>/stat). */
-function cpuTicks (n: NodeProcess): number {
-  try {
-    const stat = readFileSync(`/proc/${n.pid!}/stat`, 'utf8')
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    return Number(fields[11]) + Number(fields[12])
-  } catch {
-    return 0 // exited
-  }
 }
 
 function median (xs: number[]): number {

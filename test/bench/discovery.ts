@@ -4,6 +4,7 @@
 import '../../src/polyfill.js'
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
+import { rssMiB } from '../../src/harness/proc-stats.js'
 import { LocalCluster } from '../../src/harness/local-cluster.js'
 import { waitFor } from '../../src/harness/node-process.js'
 import { netnsUnavailable, runInPrivateNetns } from '../../src/harness/netns.js'
@@ -24,11 +25,6 @@ function allSeenAt (logFile: string, n: number, spawnedAt: number): number | und
     if (joined.size >= n - 1) return rec.time - spawnedAt
   }
   return undefined
-}
-
-function rssMiB (pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
-  return m == null ? NaN : Number(m[1]) / 1024
 }
 
 async function oneRun (n: number): Promise<{ perNode: number[], rss: number[], joinMs: number }> {

@@ -1,8 +1,8 @@
 // npm run bench:memory — resident memory of node processes: idle in a 3-node cluster, then with
 // 10,000 tasks queued on the master (1 slot per node, long sleep tasks, so almost all wait).
 // Three runs; median and spread. 127.0.0.1 only, mDNS off.
-import { readFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
+import { rssMiB } from '../../src/harness/proc-stats.js'
 import { LocalCluster } from '../../src/harness/local-cluster.js'
 import { waitFor } from '../../src/harness/node-process.js'
 import { summarize, formatSummary } from './stats.js'
@@ -10,11 +10,6 @@ import { summarize, formatSummary } from './stats.js'
 const RUNS = Number(process.env.BENCH_MEMORY_RUNS ?? 3)
 const QUEUED = Number(process.env.BENCH_MEMORY_QUEUED ?? 10_000)
 const IDLE_SETTLE_MS = 10_000
-
-function rssMiB (pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
-  return m != null ? Number(m[1]) / 1024 : NaN
-}
 
 async function oneRun (): Promise<{ idle: number[], loadedMaster: number, loadedOthers: number[] }> {
   const cluster = await LocalCluster.create({ nodes: 3, logLevel: 'warn', args: ['--slots', '1'] })

@@ -1,3 +1,5 @@
+// The pure diagnosis: hand-made facts in, findings out. No node, socket or network is created
+// here, so nothing multicasts (the `mdns` fields are plain data describing another node).
 import { test, describe } from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
