@@ -4,7 +4,7 @@
 import type { Epoch, NodeId } from '../core/types.js'
 import type { TaskRequirements } from '../core/scheduler/types.js'
 import {
-  REJECT_CODES, type AttemptOrder, type DoneMessage, type RejectCode, type ReportMessage, type ResultMessage,
+  REJECT_CODES, type AttemptOrder, type DoneMessage, type RefuseMessage, type RejectCode, type ReportMessage, type ResultMessage,
   type RunningEntry, type TaskMessage
 } from '../core/tasks/messages.js'
 import { jsonBytes } from '../core/tasks/size.js'
@@ -153,11 +153,17 @@ function message (value: unknown, path: string, maxPayload: number): TaskMessage
     case 'sync': return { kind: 'sync', epoch: epoch(o.epoch, `${path}.epoch`) }
     case 'doneAck': return { kind: 'doneAck', ids: ids(o.ids, `${path}.ids`) }
     case 'ack': return { kind: 'ack', epoch: epoch(o.epoch, `${path}.epoch`), ids: ids(o.ids, `${path}.ids`) }
-    case 'refuse': return { kind: 'refuse', epoch: epoch(o.epoch, `${path}.epoch`), id: taskId(o.id, `${path}.id`), reason: text(o.reason, `${path}.reason`, MAX_REASON_LENGTH) }
+    case 'refuse': return refuse(o, path)
     case 'done': return done(o, path, maxPayload)
     case 'report': return report(o, path, maxPayload)
     default: throw new Invalid(`${path}.kind: unknown message kind ${shown(o.kind)}`)
   }
+}
+
+function refuse (o: Record<string, unknown>, path: string): RefuseMessage {
+  const msg: RefuseMessage = { kind: 'refuse', epoch: epoch(o.epoch, `${path}.epoch`), id: taskId(o.id, `${path}.id`), reason: text(o.reason, `${path}.reason`, MAX_REASON_LENGTH) }
+  if (o.fenced !== undefined && boolean(o.fenced, `${path}.fenced`)) msg.fenced = true
+  return msg
 }
 
 function taskSpec (value: unknown, path: string, maxPayload: number): TaskSpec {

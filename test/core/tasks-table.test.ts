@@ -382,6 +382,19 @@ describe('TaskTable: failures, retries and time-outs', () => {
     assert.ok(result !== undefined && !result.ok && result.error.code === 'refused' && result.error.message.endsWith('r2'))
   })
 
+  test('fenced refusals (a worker saw a newer epoch) never fail the task: a deposed table sends no verdict', () => {
+    const t = activeTable([workerInfo('w1')], { maxRefusals: 1, refuseBackoffMs: 0 })
+    submit(t, [spec('a')], 0)
+    drain(t)
+    for (let i = 1; i <= 5; i++) {
+      t.receive('w1', [{ kind: 'refuse', epoch: EPOCH, id: 'a', reason: 'stale master', fenced: true }], i)
+      const out = drain(t)
+      assert.deepEqual(sent(out.messages, 'result', 'sub'), [])
+      assert.deepEqual(assignments(out), { a: ['w1', i + 1] }, 'placed again on the same worker: it is not avoided')
+    }
+    assert.equal(t.task('a')?.state, 'placed')
+  })
+
   test('a refusal for another epoch is ignored', () => {
     const t = activeTable()
     submit(t, [spec('a')], 0)

@@ -46,9 +46,9 @@ describe('WorkerLedger', () => {
     w.assign('m1', 1, orders('a', 'b'), 0)
     const out = drain(w)
     assert.equal(out.starts.length, 0)
-    assert.deepEqual(sent(out.messages, 'refuse', 'm1').map(r => [r.id, r.reason]), [
-      ['a', 'stale master: epoch 1 is older than 2'],
-      ['b', 'stale master: epoch 1 is older than 2']
+    assert.deepEqual(sent(out.messages, 'refuse', 'm1').map(r => [r.id, r.reason, r.fenced]), [
+      ['a', 'stale master: epoch 1 is older than 2', true],
+      ['b', 'stale master: epoch 1 is older than 2', true]
     ])
     assert.equal(out.events[0]?.type, 'fenced')
     // Other orders from it are ignored too.

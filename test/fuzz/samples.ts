@@ -114,7 +114,7 @@ export const taskMessageArb: fc.Arbitrary<TaskMessage> = fc.oneof(
   epochArb.map(epoch => ({ kind: 'sync' as const, epoch })),
   fc.array(taskIdArb, { maxLength: 3 }).map(ids => ({ kind: 'doneAck' as const, ids })),
   fc.record({ epoch: epochArb, ids: fc.array(taskIdArb, { maxLength: 3 }) }).map(a => ({ kind: 'ack' as const, ...a })),
-  fc.record({ epoch: epochArb, id: taskIdArb, reason: fc.string({ maxLength: 40 }) }).map(r => ({ kind: 'refuse' as const, ...r })),
+  fc.record({ epoch: epochArb, id: taskIdArb, reason: fc.string({ maxLength: 40 }), fenced: fc.constant<true>(true) }, { requiredKeys: ['epoch', 'id', 'reason'] }).map(r => ({ kind: 'refuse' as const, ...r })),
   doneArb(),
   fc.record({
     epoch: epochArb,

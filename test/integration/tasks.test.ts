@@ -140,7 +140,8 @@ test('a master that keeps acting after losing its lease (fault injected) has its
     await new Promise(resolve => setTimeout(resolve, 500))
     master.signal('SIGCONT')
     const results = await Promise.all(pending)
-    assert.ok(results.every(r => r.ok), 'every task still completes')
+    const failed = results.filter(r => !r.ok).map(r => `${r.id}: ${r.error?.code ?? ''} ${r.error?.message ?? ''}`)
+    assert.deepEqual(failed, [], 'every task still completes')
 
     const h = history(c)
     const refused = h.filter(e => e.type === 'order-refused' && e.epoch === old.epoch && e.node !== old.id)

@@ -24,6 +24,7 @@ const EVERY_KIND: TaskMessage[] = [
   { kind: 'doneAck', ids: ['a'] },
   { kind: 'ack', epoch: 3, ids: ['a'] },
   { kind: 'refuse', epoch: 3, id: 'a', reason: "no handler for type 'echo'" },
+  { kind: 'refuse', epoch: 3, id: 'a', reason: 'stale master: epoch 3 is older than 4', fenced: true },
   { kind: 'done', epoch: 3, id: 'a', attempt: 1, submitter: 'sub', durationMs: 4, timedOut: false, ok: true, value: null },
   {
     kind: 'report',

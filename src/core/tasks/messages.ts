@@ -39,7 +39,8 @@ export interface SyncMessage { kind: 'sync', epoch: Epoch }
 export interface DoneAckMessage { kind: 'doneAck', ids: TaskId[] }
 
 export interface AckMessage { kind: 'ack', epoch: Epoch, ids: TaskId[] }
-export interface RefuseMessage { kind: 'refuse', epoch: Epoch, id: TaskId, reason: string }
+/** `fenced`: refused because the worker has seen a newer epoch, not because of the task. */
+export interface RefuseMessage { kind: 'refuse', epoch: Epoch, id: TaskId, reason: string, fenced?: true }
 
 /**
  * A finished attempt. `epoch` is the epoch of the assign that started it; `submitter` travels with

@@ -77,7 +77,7 @@ export class TaskTable {
         case 'submit': this.onSubmit(from, msg.tasks, now); break
         case 'cancel': this.onCancel(from, msg.id, now); break
         case 'ack': if (msg.epoch === this.epoch) this.onAck(from, msg.ids, now); break
-        case 'refuse': if (msg.epoch === this.epoch) this.onRefuse(from, msg.id, msg.reason, now); break
+        case 'refuse': if (msg.epoch === this.epoch) this.onRefuse(from, msg.id, msg.reason, msg.fenced === true, now); break
         case 'done': this.onDone(from, msg, now); break
         case 'report': if (msg.epoch === this.epoch) this.onReport(from, msg, now); break
         default: break // not addressed to the master role
@@ -261,13 +261,19 @@ export class TaskTable {
     }
   }
 
-  private onRefuse (from: NodeId, id: TaskId, reason: string, now: Millis): void {
+  private onRefuse (from: NodeId, id: TaskId, reason: string, fenced: boolean, now: Millis): void {
     const rec = this.records.get(id)
     const att = rec?.current
     if (rec === undefined || att === undefined || att === null || att.node !== from || rec.state !== 'placed') return
     this.counters.refused++
     this.outbox.out.events.push({ type: 'refused', id, node: from, reason })
     this.endAttempt(rec, att, 'refused', reason, now)
+    // Fenced: this table is stale, not the task. Failing it here would send its submitter a
+    // verdict from a deposed master; keep it, and the submitter re-sends it to the new one.
+    if (fenced) {
+      this.requeue(rec, now + this.params.refuseBackoffMs, now)
+      return
+    }
     rec.refusals++
     rec.avoid.add(from)
     if (rec.refusals > this.params.maxRefusals) {

@@ -129,7 +129,7 @@ export class WorkerLedger {
     const check = this.checkOrder(epoch, from)
     if (!check.ok) {
       this.outbox.out.events.push({ type: 'fenced', from, epoch, kind: 'assign', reason: check.reason })
-      for (const { spec } of tasks) this.outbox.send(from, { kind: 'refuse', epoch, id: spec.id, reason: `stale master: ${check.reason}` })
+      for (const { spec } of tasks) this.outbox.send(from, { kind: 'refuse', epoch, id: spec.id, reason: `stale master: ${check.reason}`, fenced: true })
       return
     }
     const acked: TaskId[] = []
