@@ -71,6 +71,7 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
   private load?: LocalLoad
   private nodeMetrics?: NodeMetrics
   private ticker?: NodeJS.Timeout
+  private ownAddrs?: string[]
   private state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new'
   private starting?: Promise<void>
   private stopping?: Promise<void>
@@ -101,8 +102,11 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
   /** This node's Prometheus registry and dashboard timeline (see docs/observability.md); undefined until started. */
   get metrics (): NodeMetrics | undefined { return this.nodeMetrics }
 
+  /** Cached: libp2p computes them afresh on each call (a getsockname per listener, per heartbeat). */
   get multiaddrs (): string[] {
-    return this.libp2p?.getMultiaddrs().map(String) ?? []
+    if (this.libp2p == null) return []
+    if (this.ownAddrs === undefined || this.ownAddrs.length === 0) this.ownAddrs = this.libp2p.getMultiaddrs().map(String)
+    return this.ownAddrs
   }
 
   async start (): Promise<void> {
@@ -227,6 +231,7 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
     this.tasks.attach(this.taskChannels)
     this.connector = new Connector(this.libp2p, { explicitPeers: o.peers, redialMs: 250, maxBackoffMs: 30_000, log: this.log.child({ component: 'connector' }) })
 
+    this.libp2p.addEventListener('self:peer:update', () => { this.ownAddrs = undefined })
     try {
       await this.libp2p.start()
     } catch (err: any) {
@@ -462,9 +467,9 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
 
   private workerInfos (connectedOnly = false): WorkerInfo[] {
     const now = this.clock.now()
-    const self = this.heartbeatBody()
     const masterId = this.electionDriver?.election.status(now).master?.id
-    const infos: WorkerInfo[] = [{ id: this.id, capacity: self.capacity as WorkerInfo['capacity'], load: self.load, handlers: [...self.handlers], isMaster: masterId === this.id }]
+    const self = { capacity: this.load!.capacity() as WorkerInfo['capacity'], load: this.load!.current, handlers: [...this.tasks?.handledTypes ?? []] }
+    const infos: WorkerInfo[] = [{ id: this.id, ...self, isMaster: masterId === this.id }]
     for (const m of this.membership?.view.members() ?? []) {
       if (m.state !== 'alive') continue
       if (connectedOnly && this.libp2p != null && this.libp2p.getConnections(peerIdFromString(m.id)).length === 0) continue

@@ -8,12 +8,21 @@ export class LocalLoad {
 
   constructor (private readonly base: { slots: number, cpus: number, memoryBytes: number, resources: Record<string, number>, labels: Record<string, string> }) {
     this.histogram = monitorEventLoopDelay({ resolution: 20 })
+    this.cap = this.measureCapacity()
   }
 
   start (): void { this.histogram.enable() }
   stop (): void { this.histogram.disable() }
 
-  capacity (): Capacity {
+  private cap: Capacity
+
+  /**
+   * As of the latest sample. The master reads every worker's capacity on each tick, and free
+   * memory is a file read (/proc/meminfo): it is measured once per heartbeat instead.
+   */
+  capacity (): Capacity { return this.cap }
+
+  private measureCapacity (): Capacity {
     return {
       slots: this.base.slots,
       cpus: this.base.cpus,
@@ -33,6 +42,7 @@ export class LocalLoad {
   sample (running: number, queued: number): Load {
     const p99 = this.histogram.percentile(99) / 1e6
     this.histogram.reset()
+    this.cap = this.measureCapacity()
     this.last = {
       running,
       queued,
