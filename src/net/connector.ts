@@ -31,6 +31,14 @@ export interface ConnectorOptions {
   log: Logger
 }
 
+/**
+ * Dials in flight at once. Nodes booting together all learn of each other within a second;
+ * dialling everyone at once made N^2 handshakes compete for the CPU until they timed out and
+ * were retried (50 nodes on 2 cores never connected). Known peers are dialled in the order
+ * they were learned, so explicit seeds go first.
+ */
+export const MAX_PARALLEL_DIALS = 8
+
 export function classifyDialError (message: string): DialFailure['cause'] {
   if (/ECONNREFUSED/i.test(message)) return 'refused'
   if (/timed? ?out|abort/i.test(message)) return 'timeout'
@@ -63,6 +71,7 @@ export class Connector {
 
   stop (): void {
     clearInterval(this.timer)
+    this.timer = undefined
     this.node.removeEventListener('peer:discovery', this.onDiscovery)
     this.node.removeEventListener('peer:connect', this.onConnect)
   }
@@ -125,7 +134,7 @@ export class Connector {
 
   private attempt (key: string): void {
     const t = this.targets.get(key)
-    if (t == null || this.inflight.has(key) || this.isConnected(t)) return
+    if (t == null || this.inflight.has(key) || this.inflight.size >= MAX_PARALLEL_DIALS || this.isConnected(t)) return
     const target = t.peerId ?? t.addr
     if (target == null) return
     this.inflight.add(key)
@@ -145,6 +154,9 @@ export class Connector {
       // is news, then only every tenth, so a foreign node cannot flood the log.
       const level = t.failures === 3 || t.failures % 10 === 0 ? 'warn' : 'debug'
       this.opts.log[level]({ peer: key, failures: t.failures, cause: failure.cause, reason }, 'cannot connect to peer')
-    }).finally(() => { this.inflight.delete(key) })
+    }).finally(() => {
+      this.inflight.delete(key)
+      if (this.timer !== undefined) this.tick() // a slot is free: the next waiting peer
+    })
   }
 }

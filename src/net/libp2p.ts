@@ -80,6 +80,10 @@ export async function createClusterLibp2p (opts: ClusterLibp2pOptions): Promise<
         // Heartbeats must flow before the mesh forms and with a single peer.
         allowPublishToZeroTopicPeers: true,
         floodPublish: true,
+        // IDONTWANT saves bandwidth on large messages at the price of one control frame per mesh
+        // peer per message received. Heartbeats are ~0.5-1 KB, over the stock 512-byte floor:
+        // every heartbeat cost D extra frames on every node (20 nodes: ~10% less CPU without).
+        idontwantMinDataSize: 16 * 1024,
         emitSelf: false,
         // The stock 1 s mesh maintenance: floodPublish covers the time before the mesh forms,
         // and a faster beat cost ~20% more CPU per node in a 10-node cluster (measured).
