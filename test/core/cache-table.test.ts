@@ -179,6 +179,17 @@ describe('TaskTable: identical tasks at the same time run once (single-flight)',
     assert.deepEqual(Object.keys(assigned(drain(t))).sort(), ['a', 'b', 'c'])
   })
 
+  test('one key under two task types: each type runs, neither waits for the other', () => {
+    const both = ['echo', 'upper']
+    const t = activeTable([workerInfo('w1', 4, both), workerInfo('w2', 4, both)])
+    t.receive('sub', [{ kind: 'submit', tasks: [cached('a'), cached('b', { type: 'upper' })] }], 1)
+    const out = drain(t)
+    assert.deepEqual(Object.keys(assigned(out)).sort(), ['a', 'b'])
+    assert.equal(t.task('b')?.deferReason ?? null, null)
+    t.receive(assigned(out).a as string, [done('a', 1, { value: 'from echo' })], 5)
+    assert.deepEqual(sent(drain(t).messages, 'result').map(r => r.id), ['a'], 'b gets no result of another type')
+  })
+
   test('when the leader fails, the first waiter runs and the others wait for it', () => {
     const t = activeTable()
     t.receive('sub', [{ kind: 'submit', tasks: [cached('a'), cached('b'), cached('c')] }], 1)

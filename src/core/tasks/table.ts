@@ -215,7 +215,7 @@ export class TaskTable {
         this.reject(from, spec.id, 'no-eligible-node', fit.reason)
         continue
       }
-      const key = spec.cacheKey
+      const key = flightKey(spec)
       const leader = key === undefined ? undefined : this.flights.leaderOf(key)
       if (leader !== undefined) {
         // An identical task is live: share its result instead of running the handler again.
@@ -462,7 +462,7 @@ export class TaskTable {
       rec = this.newRecord(entry.spec, now)
       this.records.set(rec.id, rec)
       this.liveCount++
-      const key = entry.spec.cacheKey
+      const key = flightKey(entry.spec)
       if (key !== undefined && this.flights.leaderOf(key) === undefined) this.flights.lead(key, rec.id)
     }
     if (rec.attempts.some(a => a.attempt === entry.attempt && a.node === from)) return
@@ -587,7 +587,8 @@ export class TaskTable {
       this.outbox.out.events.push({ type: 'failed', id: rec.id, error: outcome.error })
     }
     this.outbox.send(rec.submitter, rec.result)
-    if (rec.spec?.cacheKey !== undefined) this.landFlight(rec, rec.spec.cacheKey, now)
+    const key = rec.spec === null ? undefined : flightKey(rec.spec)
+    if (key !== undefined) this.landFlight(rec, key, now)
     this.finished.set(rec.id, now)
     while (this.finished.size > this.params.maxFinished) {
       const oldest = this.finished.oldest()
@@ -655,6 +656,11 @@ export class TaskTable {
 
 /** The attempt that produced a task's final outcome; cached: it was served without running the handler. */
 interface FinishedBy { node: NodeId, attempt: number, durationMs: number, cached?: true }
+
+/** Tasks share a flight only when both type and cache key match, as the worker's cache does. */
+function flightKey (spec: TaskSpec): string | undefined {
+  return spec.cacheKey === undefined ? undefined : `${spec.type}\u0000${spec.cacheKey}`
+}
 
 function blankRecord (id: TaskId, submitter: NodeId, spec: TaskSpec | null, now: Millis, seq: number): TaskRecord {
   return {
