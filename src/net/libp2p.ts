@@ -82,7 +82,7 @@ export async function createClusterLibp2p (opts: ClusterLibp2pOptions): Promise<
         floodPublish: true,
         // IDONTWANT saves bandwidth on large messages at the price of one control frame per mesh
         // peer per message received. Heartbeats are ~0.5-1 KB, over the stock 512-byte floor:
-        // every heartbeat cost D extra frames on every node (20 nodes: ~10% less CPU without).
+        // every heartbeat cost D extra frames on every node.
         idontwantMinDataSize: 16 * 1024,
         emitSelf: false,
         // The stock 1 s mesh maintenance: floodPublish covers the time before the mesh forms,

@@ -4,21 +4,10 @@ import { HEARTBEAT_BUDGET_PER_SECOND, heartbeatInterval } from '../../src/core/m
 import { MembershipView } from '../../src/core/membership/view.js'
 import type { Heartbeat } from '../../src/core/membership/heartbeat.js'
 import { decodeGossip, encodeGossip } from '../../src/wire/heartbeat.js'
+import { plainHeartbeat } from './heartbeat-fixtures.js'
 
 function hb (id: string, seq: number, every?: number): Heartbeat {
-  return {
-    id,
-    incarnation: 1,
-    seq,
-    version: '0.1.0',
-    addrs: [],
-    role: 'worker',
-    capacity: { slots: 1, cpus: 1, memTotalBytes: 1, memFreeBytes: 1, resources: {}, labels: {} },
-    load: { running: 0, queued: 0, eventLoopDelayMs: 0, loadAvg1: 0 },
-    handlers: [],
-    cluster: { voters: null, proposal: null, epoch: 0, master: null },
-    ...(every !== undefined ? { every } : {})
-  }
+  return plainHeartbeat({ id, seq, ...(every !== undefined ? { every } : {}) })
 }
 
 describe('heartbeat cadence', () => {

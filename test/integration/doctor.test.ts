@@ -4,20 +4,19 @@
 // partition runs in a namespace LAN where that is possible.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawnSync } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { LocalCluster } from '../../src/harness/local-cluster.js'
-import { CLI_PATH, waitFor, type NodeProcess } from '../../src/harness/node-process.js'
+import { waitFor, type NodeProcess } from '../../src/harness/node-process.js'
 import { NetnsLan } from '../../src/harness/lan.js'
 import { netnsUnavailable, runInNamespace } from '../../src/harness/netns.js'
 import type { ClusterStatus } from '../../src/node/status.js'
 import type { DoctorAnswer } from '../../src/node/doctor-routes.js'
 import type { Finding } from '../../src/observability/diagnose.js'
 import type { PartitionDoctorResult } from './scenarios/doctor-partition-main.js'
-import { runCli, type CliRun } from './run-cli.js'
+import { generateKey, runCli, type CliRun } from './run-cli.js'
 
 async function doctor (node: NodeProcess, ...args: string[]): Promise<CliRun> {
   return await runCli('doctor', '--http', node.spec.http!, ...args)
@@ -111,12 +110,6 @@ test('a voter paused (SIGSTOP, as if cut off): doctor exits 1 naming it; after S
     assert.equal(back.healthy, true)
   })
 })
-
-function generateKey (path: string): void {
-  const r = spawnSync(process.execPath, [CLI_PATH, 'secret', 'generate'], { encoding: 'utf8' })
-  assert.equal(r.status, 0, r.stderr)
-  writeFileSync(path, r.stdout)
-}
 
 test('a stranger with another cluster secret: doctor on both sides exits 1 and blames the secret', { timeout: 120_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'mcp-doctor-'))

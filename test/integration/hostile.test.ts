@@ -7,8 +7,7 @@
 import '../../src/polyfill.js'
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { generateKeyPair } from '@libp2p/crypto/keys'
@@ -18,7 +17,7 @@ import type { Stream } from '@libp2p/interface'
 import * as lp from 'it-length-prefixed'
 import { pipe } from 'it-pipe'
 import { LocalCluster } from '../../src/harness/local-cluster.js'
-import { CLI_PATH, waitFor, type NodeProcess } from '../../src/harness/node-process.js'
+import { waitFor, type NodeProcess } from '../../src/harness/node-process.js'
 import { readHistory } from '../../src/harness/history.js'
 import { createClusterLibp2p, MAX_CONNECTIONS_PER_PEER, type ClusterLibp2p } from '../../src/net/libp2p.js'
 import { ECHO_PROTOCOL } from '../../src/net/echo.js'
@@ -31,6 +30,7 @@ import type { Heartbeat } from '../../src/core/membership/heartbeat.js'
 import { encodeElection } from '../../src/wire/election.js'
 import { encodeGossip } from '../../src/wire/heartbeat.js'
 import { decodeTaskFrame, encodeTaskFrame } from '../../src/wire/tasks.js'
+import { generateKey } from './run-cli.js'
 
 const HONEST_TASKS = 120
 const SUBMIT_RATE = 200
@@ -113,12 +113,6 @@ class Hostile {
   async stop (): Promise<void> {
     await this.node.stop()
   }
-}
-
-function generateKey (path: string): void {
-  const r = spawnSync(process.execPath, [CLI_PATH, 'secret', 'generate'], { encoding: 'utf8' })
-  assert.equal(r.status, 0, r.stderr)
-  writeFileSync(path, r.stdout)
 }
 
 async function aborted (signal: AbortSignal): Promise<never> {

@@ -1,18 +1,15 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawnSync } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { LocalCluster } from '../../src/harness/local-cluster.js'
-import { CLI_PATH, waitFor } from '../../src/harness/node-process.js'
+import { waitFor } from '../../src/harness/node-process.js'
 import type { ClusterStatus } from '../../src/node/status.js'
+import { generateKey as generateSharedKey } from './run-cli.js'
 
 function generateKey (path: string): void {
-  const r = spawnSync(process.execPath, [CLI_PATH, 'secret', 'generate'], { encoding: 'utf8' })
-  assert.equal(r.status, 0, r.stderr)
-  assert.match(r.stdout, /^\/key\/swarm\/psk\/1\.0\.0\/\n\/base16\/\n[0-9a-f]{64}$/)
-  writeFileSync(path, r.stdout)
+  assert.match(generateSharedKey(path), /^\/key\/swarm\/psk\/1\.0\.0\/\n\/base16\/\n[0-9a-f]{64}$/)
 }
 
 test('nodes with the cluster secret form a cluster; a node with another secret, or none, cannot join it', { timeout: 120_000 }, async () => {

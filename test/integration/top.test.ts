@@ -1,24 +1,10 @@
 // `mcp-cluster top` as a user runs it, against a real 3-node cluster on 127.0.0.1.
 import { describe, test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import { LocalCluster } from '../../src/harness/local-cluster.js'
-import { CLI_PATH, freePorts, waitFor } from '../../src/harness/node-process.js'
+import { freePorts, waitFor } from '../../src/harness/node-process.js'
 import type { ClusterStatus } from '../../src/node/status.js'
-
-interface CliRun { code: number | null, stdout: string, stderr: string }
-
-function start (args: string[]): { child: ReturnType<typeof spawn>, done: Promise<CliRun>, out: () => string } {
-  const env = { ...process.env }
-  delete env.MCP_HTTP
-  const child = spawn(process.execPath, [CLI_PATH, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env })
-  let stdout = ''
-  let stderr = ''
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => { stdout += d })
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => { stderr += d })
-  const done = new Promise<CliRun>(resolve => child.once('close', (code) => { resolve({ code, stdout, stderr }) }))
-  return { child, done, out: () => stdout }
-}
+import { startCli } from './run-cli.js'
 
 const short = (id: string): string => `…${id.slice(-8)}`
 
@@ -41,7 +27,7 @@ describe('mcp-cluster top', { timeout: 120_000 }, () => {
     const served = statuses.findIndex(s => s.self.id !== statuses[0]!.master!.id)
     // A frame taken during an election says "master: none": take the next one then.
     const { r, shownMaster } = await waitFor('a frame with a master', async () => {
-      const run = await start(['top', '--once', '--http', cluster.nodes[served]!.spec.http!]).done
+      const run = await startCli('top', '--once', '--http', cluster.nodes[served]!.spec.http!).done
       assert.equal(run.code, 0, run.stderr)
       const m = /^master: (…\w{8}) · epoch \d+ · lease \d+ ms left$/m.exec(run.stdout)?.[1]
       return m !== undefined ? { r: run, shownMaster: m } : undefined
@@ -61,7 +47,7 @@ describe('mcp-cluster top', { timeout: 120_000 }, () => {
   })
 
   test('live mode redraws until interrupted, then exits 0', async () => {
-    const run = start(['top', '--interval', '200', '--http', cluster.nodes[0]!.spec.http!])
+    const run = startCli('top', '--interval', '200', '--http', cluster.nodes[0]!.spec.http!)
     await waitFor('two frames', () => run.out().split('mcp-cluster top · ').length > 2, 20_000)
     run.child.kill('SIGINT')
     const r = await run.done
@@ -71,7 +57,7 @@ describe('mcp-cluster top', { timeout: 120_000 }, () => {
 
   test('top --once against no node fails with a clear message', async () => {
     const [port] = await freePorts(1)
-    const r = await start(['top', '--once', '--http', `127.0.0.1:${port!}`]).done
+    const r = await startCli('top', '--once', '--http', `127.0.0.1:${port!}`).done
     assert.equal(r.code, 1)
     assert.match(r.stderr, /cannot reach the node at http:\/\/127\.0\.0\.1:\d+/)
   })

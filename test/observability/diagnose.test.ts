@@ -1,5 +1,6 @@
 // The pure diagnosis: hand-made facts in, findings out. No node, socket or network is created
-// here, so nothing multicasts (the `mdns` fields are plain data describing another node).
+// here and mDNS is never started, so nothing multicasts and no network namespace is needed:
+// the `mdns` fields are plain data describing what some other node reported.
 import { test, describe } from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'

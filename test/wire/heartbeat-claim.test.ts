@@ -1,23 +1,11 @@
 import { test, describe } from 'node:test'
 import assert from 'node:assert/strict'
 import { decodeGossip, encodeGossip, type GossipMessage } from '../../src/wire/heartbeat.js'
-import type { Heartbeat } from '../../src/core/membership/heartbeat.js'
+import { plainHeartbeat } from '../core/heartbeat-fixtures.js'
 import type { ClusterClaim } from '../../src/core/types.js'
 
 function heartbeat (cluster: ClusterClaim): GossipMessage {
-  const hb: Heartbeat = {
-    id: '12D3KooWAbc',
-    incarnation: 1,
-    seq: 1,
-    version: '0.1.0',
-    addrs: [],
-    role: 'voter',
-    capacity: { slots: 1, cpus: 1, memTotalBytes: 1, memFreeBytes: 1, resources: {}, labels: {} },
-    load: { running: 0, queued: 0, eventLoopDelayMs: 0, loadAvg1: 0 },
-    handlers: [],
-    cluster
-  }
-  return { v: 1, kind: 'heartbeat', hb }
+  return { v: 1, kind: 'heartbeat', hb: plainHeartbeat({ id: '12D3KooWAbc', role: 'voter', cluster }) }
 }
 
 const claim: ClusterClaim = { voters: ['A1', 'B2', 'X9'], proposal: null, epoch: 12, master: 'A1' }

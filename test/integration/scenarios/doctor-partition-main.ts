@@ -3,11 +3,11 @@
 // (majority side) and on the cut-off node (over the control links), then again after healing.
 // Prints a PartitionDoctorResult as JSON.
 import '../../../src/polyfill.js'
-import { spawn } from 'node:child_process'
 import { LocalCluster } from '../../../src/harness/local-cluster.js'
 import { NetnsLan } from '../../../src/harness/lan.js'
-import { CLI_PATH, waitFor, type NodeProcess } from '../../../src/harness/node-process.js'
+import { waitFor, type NodeProcess } from '../../../src/harness/node-process.js'
 import type { DoctorAnswer } from '../../../src/node/doctor-routes.js'
+import { runCli } from '../run-cli.js'
 
 export interface PartitionDoctorResult {
   isolated: string
@@ -17,11 +17,8 @@ export interface PartitionDoctorResult {
 }
 
 async function doctor (node: NodeProcess): Promise<{ code: number | null, answer: DoctorAnswer | null }> {
-  const child = spawn(process.execPath, [CLI_PATH, 'doctor', '--json', '--http', node.spec.http!, '--http-token', node.spec.httpToken!], { stdio: ['ignore', 'pipe', 'ignore'] })
-  let out = ''
-  child.stdout.setEncoding('utf8').on('data', (d: string) => { out += d })
-  const code = await new Promise<number | null>(resolve => child.once('close', resolve))
-  return { code, answer: out === '' ? null : JSON.parse(out) as DoctorAnswer }
+  const { code, stdout } = await runCli('doctor', '--json', '--http', node.spec.http!, '--http-token', node.spec.httpToken!)
+  return { code, answer: stdout === '' ? null : JSON.parse(stdout) as DoctorAnswer }
 }
 
 function problems (a: DoctorAnswer | null): string[] {
