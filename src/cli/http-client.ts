@@ -1,8 +1,16 @@
 // How CLI commands talk to a running node: its local HTTP endpoint.
+import type { Command } from 'commander'
 
 export interface EndpointOptions {
   http: string
   token?: string
+}
+
+/** --http and --http-token, read back by endpointFrom. */
+export function addEndpointFlags (cmd: Command): Command {
+  return cmd
+    .option('--http <host:port>', 'the node\'s HTTP endpoint (default 127.0.0.1:7070, or MCP_HTTP)')
+    .option('--http-token <token>', 'token for an endpoint bound beyond loopback (or MCP_HTTP_TOKEN)')
 }
 
 export function endpointFrom (opts: { http?: string, httpToken?: string }): EndpointOptions {

@@ -6,9 +6,9 @@ import type { ClusterNode } from './cluster-node.js'
 import type { ClusterLibp2p } from '../net/libp2p.js'
 import { ask } from '../net/query.js'
 import { estimateClock, type ClockSample } from '../observability/clock-estimate.js'
-import type { DialCause, DialFailureFact, DoctorFacts, PeerFacts } from '../observability/diagnose.js'
+import { bare, type DialCause, type DialFailureFact, type DoctorFacts, type PeerFacts } from '../observability/diagnose.js'
 
-export interface ProbeOptions {
+interface ProbeOptions {
   /** Time queries per peer; the rate needs at least two, spread over time. */
   samples: number
   /** Pause between two queries to the same peer, so that the samples span some time. */
@@ -17,11 +17,11 @@ export interface ProbeOptions {
   timeoutMs: number
 }
 
-export const DEFAULT_PROBE: ProbeOptions = { samples: 6, gapMs: 100, timeoutMs: 2000 }
+const PROBE: ProbeOptions = { samples: 6, gapMs: 100, timeoutMs: 2000 }
 
 const ADDR_KEY = 'addr:'
 
-export async function gatherFacts (node: ClusterNode, discovered: Iterable<string>, probe: ProbeOptions = DEFAULT_PROBE): Promise<DoctorFacts> {
+export async function gatherFacts (node: ClusterNode, discovered: Iterable<string>): Promise<DoctorFacts> {
   const libp2p = node.p2p
   if (libp2p == null || !node.running) throw new Error('the node is not running')
   const status = node.status()
@@ -75,10 +75,10 @@ export async function gatherFacts (node: ClusterNode, discovered: Iterable<strin
 
   await Promise.all([
     ...[...peers.values()].filter(p => p.connections.length > 0).map(async (p) => {
-      p.probe = await probeClock(libp2p, p.id, probe)
+      p.probe = await probeClock(libp2p, p.id, PROBE)
     }),
     ...addresses.filter(a => a.cause === 'timeout').map(async (a) => {
-      if (await acceptsTcp(a.addr, probe.timeoutMs)) a.cause = 'handshake-timeout'
+      if (await acceptsTcp(a.addr, PROBE.timeoutMs)) a.cause = 'handshake-timeout'
     })
   ])
 
@@ -107,11 +107,6 @@ export async function gatherFacts (node: ClusterNode, discovered: Iterable<strin
 
 function toCause (cause: string): DialCause {
   return cause === 'refused' || cause === 'timeout' || cause === 'handshake' ? cause : 'other'
-}
-
-/** The address with its /p2p/<id> suffix removed, for comparing. */
-function bare (addr: string): string {
-  return addr.replace(/\/p2p\/[A-Za-z0-9]+$/, '')
 }
 
 function ownsAddress (p: PeerFacts, addr: string): boolean {

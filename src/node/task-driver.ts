@@ -157,13 +157,13 @@ export class TaskDriver {
   workerSnapshot (): ReturnType<WorkerLedger['snapshot']> { return this.worker.snapshot() }
   /** This node's result cache, and on the master its index of holders: for /status and metrics. */
   cacheStats (): CacheStatus {
-    const table = this.table?.snapshot().cache
+    const table = this.table?.totals().cache
     return { ...this.worker.cacheStats(), index: table == null ? null : { keys: table.keys, holdings: table.holdings }, waiting: table?.waiting ?? 0 }
   }
 
   /** For metrics: the master's counters over every term this node held the table, and what waits. */
   totals (): { counters: TableCounters, queueLength: number, running: number, awaitingResults: number } {
-    const snap = this.table?.snapshot()
+    const snap = this.table?.totals()
     const counters = { ...this.pastCounters }
     if (snap != null) addCounters(counters, snap.counters)
     return { counters, queueLength: snap?.queueLength ?? 0, running: this.running.size, awaitingResults: this.waiters.size }
@@ -243,7 +243,7 @@ export class TaskDriver {
   }
 
   private retireTable (): void {
-    if (this.table != null) addCounters(this.pastCounters, this.table.snapshot().counters)
+    if (this.table != null) addCounters(this.pastCounters, this.table.totals().counters)
   }
 
   /** The epoch this node may give orders at now, or null: the lease decides. */
@@ -288,7 +288,7 @@ export class TaskDriver {
           kind: 'submit',
           tasks: m.tasks.filter(t => {
             if (allowed > 0) { allowed--; return true }
-            if (table.task(t.id) !== undefined) return true
+            if (table.has(t.id)) return true
             refused.push({ to: from, msg: { kind: 'rejected', id: t.id, code: 'queue-full', reason } })
             return false
           })
@@ -540,7 +540,7 @@ class LazyAbort {
 
 /**
  * Marks a spec deterministic: an explicit cacheKey, or with `cache: true` the type and a SHA-256
- * of the payload's canonical JSON (key order does not matter), e.g. "sha256:3q2-7w...".
+ * of the payload's canonical JSON (key order does not matter), e.g. "echo:3q2-7w...".
  */
 function addCacheFields (spec: TaskSpec, o: SubmitOptions): void {
   if (o.cache !== undefined && typeof o.cache !== 'boolean') throw new TypeError('cache must be true or false')

@@ -62,7 +62,7 @@ export interface DoctorFacts {
   droppedFrames: number
 }
 
-export function shortName (id: string): string {
+function shortName (id: string): string {
   return id.slice(-8)
 }
 
@@ -117,9 +117,14 @@ function dialExplanation (f: DialFailureFact, where: string): { why: string, fix
   }
 }
 
+/** The address with its /p2p/<id> suffix removed, for showing and comparing. */
+export function bare (addr: string): string {
+  return addr.replace(/\/p2p\/[A-Za-z0-9]+$/, '')
+}
+
 function where (p: PeerFacts): string {
   const addr = p.connections[0]?.addr ?? p.member?.addrs[0]
-  return `node ${shortName(p.id)}${addr === undefined ? '' : ` at ${addr.replace(/\/p2p\/[A-Za-z0-9]+$/, '')}`}`
+  return `node ${shortName(p.id)}${addr === undefined ? '' : ` at ${bare(addr)}`}`
 }
 
 /** E.g. "master QsyCdPJ9", "voter 85xtkuVR", "worker pdCKDHcB": its role as this node sees it now. */

@@ -7,7 +7,7 @@
 // BENCH_TASKS and BENCH_SEQUENTIAL shrink the run for a quick check.
 import '../../src/polyfill.js'
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { availableParallelism, cpus, loadavg, release, tmpdir, type } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
@@ -23,6 +23,7 @@ import type { JsonValue, TaskResult } from '../../src/node/task-api.js'
 import { ECHO_PROTOCOL } from '../../src/net/echo.js'
 import { LocalCluster } from '../../src/harness/local-cluster.js'
 import { CLI_PATH, waitFor, type NodeProcess } from '../../src/harness/node-process.js'
+import { cpuTicks } from '../../src/harness/proc-stats.js'
 import { summarize, formatSpread, type Summary } from './stats.js'
 
 const TASKS = Number(process.env.BENCH_TASKS ?? 20_000)
@@ -110,10 +111,7 @@ async function setUp (b: Bench): Promise<void> {
 }
 
 function cpuSeconds (pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-  // Fields after the command name start at field 3 (state); utime and stime are fields 14 and 15.
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-  return (Number(f[11]) + Number(f[12])) / CLK_TCK
+  return cpuTicks(pid) / CLK_TCK
 }
 
 /** CPU use in % of one core: the master, the worker and this process (the client). */

@@ -17,6 +17,7 @@ import type { DoctorAnswer } from '../../src/node/doctor-routes.js'
 import type { Finding } from '../../src/observability/diagnose.js'
 import type { PartitionDoctorResult } from './scenarios/doctor-partition-main.js'
 import { generateKey, runCli, type CliRun } from './run-cli.js'
+import { withCluster } from './with-cluster.js'
 
 async function doctor (node: NodeProcess, ...args: string[]): Promise<CliRun> {
   return await runCli('doctor', '--http', node.spec.http!, ...args)
@@ -37,21 +38,10 @@ function problem (a: DoctorAnswer, what: RegExp): Finding | undefined {
   return a.findings.find(f => f.severity === 'problem' && what.test(f.what))
 }
 
-async function withCluster (opts: Parameters<typeof LocalCluster.create>[0], fn: (c: LocalCluster, st: ClusterStatus[]) => Promise<void>): Promise<void> {
-  const c = await LocalCluster.create({ logLevel: 'warn', ...opts })
-  c.start()
-  try {
-    await fn(c, await c.waitConverged(30_000))
-  } finally {
-    await c.stop()
-    c.cleanup()
-  }
-}
-
 const masterIndex = (st: ClusterStatus[]): number => st.findIndex(s => s.self.id === s.master!.id)
 
 test('a healthy 3-node cluster: doctor exits 0, every peer answers, all voters reachable', { timeout: 90_000 }, async () => {
-  await withCluster({ nodes: 3 }, async (c, st) => {
+  await withCluster({ nodes: 3, logLevel: 'warn' }, async (c, st) => {
     const other = c.nodes[(masterIndex(st) + 1) % 3]!
     const json = await doctor(other, '--json')
     assert.equal(json.code, 0, json.stdout + json.stderr)
@@ -72,7 +62,7 @@ test('a healthy 3-node cluster: doctor exits 0, every peer answers, all voters r
 })
 
 test('a voter killed (SIGKILL): doctor at a survivor exits 1 and names it unreachable', { timeout: 90_000 }, async () => {
-  await withCluster({ nodes: 3 }, async (c, st) => {
+  await withCluster({ nodes: 3, logLevel: 'warn' }, async (c, st) => {
     const mi = masterIndex(st)
     const vi = (mi + 1) % 3
     const victimId = st[vi]!.self.id
@@ -87,7 +77,7 @@ test('a voter killed (SIGKILL): doctor at a survivor exits 1 and names it unreac
 })
 
 test('a voter paused (SIGSTOP, as if cut off): doctor exits 1 naming it; after SIGCONT it is healthy again', { timeout: 90_000 }, async () => {
-  await withCluster({ nodes: 3 }, async (c, st) => {
+  await withCluster({ nodes: 3, logLevel: 'warn' }, async (c, st) => {
     const mi = masterIndex(st)
     const vi = (mi + 2) % 3
     const victimId = st[vi]!.self.id

@@ -6,6 +6,7 @@ import { waitFor, type NodeProcess } from '../../src/harness/node-process.js'
 import { readHistory, type Recorded } from '../../src/harness/history.js'
 import type { ClusterStatus } from '../../src/node/status.js'
 import type { TaskResult } from '../../src/node/task-api.js'
+import { withCluster } from './with-cluster.js'
 
 type Submitted = TaskResult & { state: string }
 
@@ -30,21 +31,10 @@ function maxConcurrency (h: Recorded[]): Map<string, number> {
   return max
 }
 
-async function withCluster (opts: Parameters<typeof LocalCluster.create>[0], fn: (c: LocalCluster, st: ClusterStatus[]) => Promise<void>): Promise<void> {
-  const c = await LocalCluster.create({ eventLogs: true, ...opts })
-  c.start()
-  try {
-    await fn(c, await c.waitConverged(30_000))
-  } finally {
-    await c.stop()
-    c.cleanup()
-  }
-}
-
 const nonMaster = (c: LocalCluster, st: ClusterStatus[]): NodeProcess => c.nodes[st.findIndex(s => s.self.id !== s.master!.id)]!
 
 test('slots are never exceeded, constraints keep tasks on labelled nodes, and high priority overtakes queued low priority', { timeout: 120_000 }, async () => {
-  await withCluster({ nodes: 3, args: ['--slots', '2'], nodeArgsFor: i => i === 2 ? ['--label', 'gpu=true'] : [] }, async (c, st) => {
+  await withCluster({ eventLogs: true, nodes: 3, args: ['--slots', '2'], nodeArgsFor: i => i === 2 ? ['--label', 'gpu=true'] : [] }, async (c, st) => {
     const client = nonMaster(c, st)
     const gpuNode = st[2]!.self.id
 
@@ -77,7 +67,7 @@ test('slots are never exceeded, constraints keep tasks on labelled nodes, and hi
 test('a worker killed mid-task: the task completes on another worker', { timeout: 120_000 }, async () => {
   // The master runs no tasks, so the task lands on one of the two others; submitting through
   // the master lets the test kill whichever worker runs it.
-  await withCluster({ nodes: 3, args: ['--no-master-tasks'] }, async (c, st) => {
+  await withCluster({ eventLogs: true, nodes: 3, args: ['--no-master-tasks'] }, async (c, st) => {
     const client = c.nodes[st.findIndex(s => s.self.id === s.master!.id)]!
     const pending = post(client, { type: 'sleep', payload: { ms: 2500 }, options: { id: 'long-1' } })
     const start = await waitFor('the task to start', () => history(c).find(e => e.type === 'task-start' && e.id === 'long-1'), 10_000)
@@ -92,7 +82,7 @@ test('a worker killed mid-task: the task completes on another worker', { timeout
 })
 
 test('SIGKILL the master in the middle of 2,000 tasks: every accepted task completes, and runs twice only if its worker died', { timeout: 180_000 }, async () => {
-  await withCluster({ nodes: 3 }, async (c, st) => {
+  await withCluster({ eventLogs: true, nodes: 3 }, async (c, st) => {
     const client = nonMaster(c, st)
     const masterId = st[0]!.master!.id
     const master = c.nodes[st.findIndex(s => s.self.id === masterId)]!
@@ -124,7 +114,7 @@ test('SIGKILL the master in the middle of 2,000 tasks: every accepted task compl
 })
 
 test('a master that keeps acting after losing its lease (fault injected) has its stale orders refused by workers', { timeout: 120_000 }, async () => {
-  await withCluster({ nodes: 3, envFor: () => ({ MCP_FAULT_IGNORE_LEASE: '1' }) }, async (c, st) => {
+  await withCluster({ eventLogs: true, nodes: 3, envFor: () => ({ MCP_FAULT_IGNORE_LEASE: '1' }) }, async (c, st) => {
     const client = nonMaster(c, st)
     const old = { id: st[0]!.master!.id, epoch: st[0]!.master!.epoch }
     const master = c.nodes[st.findIndex(s => s.self.id === old.id)]!

@@ -139,7 +139,9 @@ describe('diagnose', () => {
     assert.ok(whats.includes('no master'), whats.join(' | '))
     assert.ok(whats.includes('no quorum: 1 of 3 voters reachable, 2 needed'), whats.join(' | '))
     assert.match(found.find(x => x.what === 'no master')!.why, /only 1 of 3 voters are reachable from here and a master needs 2/)
-    assert.ok(problems(found).filter(x => /is unreachable/.test(x.what)).every(x => /times out.*partitioned/.test(x.why)))
+    const unreachable = problems(found).filter(x => /is unreachable/.test(x.what))
+    assert.equal(unreachable.length, 2, whats.join(' | '))
+    assert.ok(unreachable.every(x => /times out.*partitioned/.test(x.why)))
   })
 
   test('a member alive in gossip but not directly connected is a problem, with the dial failure as the reason', () => {

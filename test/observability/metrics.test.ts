@@ -242,6 +242,7 @@ describe('Timeline', () => {
     for (let i = 0; i < 5; i++) t.addSample({ t: i, placed: null, ran: i, settled: 0, queue: null, running: 0 })
     t.masterChanged(1, 'A', 1)
     t.masterChanged(2, 'A', 1)
+    assert.equal(t.snapshot().masters.length, 1, 'the same master again is not a change')
     t.masterChanged(3, null, null)
     t.masterChanged(4, 'B', 2)
     for (let i = 0; i < 3; i++) t.failure({ t: i, kind: 'worker-lost', id: null, node: `n${i}`, code: null, message: '' })

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path'
 import { runChaos, type ChaosOptions } from '../../harness/chaos/run.js'
 import { formatReport } from '../../harness/chaos/report.js'
 import { ProgressPrinter } from '../../harness/chaos/progress.js'
-import { parseDuration, parseFaults } from '../../harness/chaos/options.js'
+import { chaosArgs, parseDuration, parseFaults } from '../../harness/chaos/options.js'
 import { runOnNamespaceLan } from '../../harness/chaos/lan-launch.js'
 import { netnsUnavailable } from '../../harness/netns.js'
 
@@ -102,9 +102,7 @@ function parseFlags (f: ChaosFlags): Settings | string {
 /** The same settings as flags, for the harness started inside the LAN. */
 function harnessArgs (s: Settings): string[] {
   return [
-    '--nodes', String(s.nodes), '--duration', `${s.durationMs}ms`, '--faults', s.faults.join(','), '--rate', String(s.rate),
-    '--seed', String(s.seed), '--fault-interval', `${s.faultIntervalMs ?? 6000}ms`,
-    ...(s.leaseMs !== undefined ? ['--lease-ms', String(s.leaseMs)] : []),
+    ...chaosArgs(s),
     ...(s.report !== undefined ? ['--report', s.report] : []),
     ...(s.keepLogs ? ['--keep-logs'] : [])
   ]

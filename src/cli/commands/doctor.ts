@@ -2,7 +2,7 @@
 // what is wrong and what to do. Exit status 1 when any finding is a problem, so scripts can
 // gate on it.
 import { Command } from 'commander'
-import { endpointFrom, requestJson } from '../http-client.js'
+import { addEndpointFlags, endpointFrom, requestJson } from '../http-client.js'
 import { shortId, table } from '../format.js'
 import type { DoctorAnswer } from '../../node/doctor-routes.js'
 import type { Finding, PeerFacts } from '../../observability/diagnose.js'
@@ -11,10 +11,8 @@ import type { Finding, PeerFacts } from '../../observability/diagnose.js'
 const DOCTOR_TIMEOUT_MS = 30_000
 
 export function doctorCommand (): Command {
-  return new Command('doctor')
+  return addEndpointFlags(new Command('doctor'))
     .description('diagnose how this node talks to the others and say what to do; exit 1 when there is a problem')
-    .option('--http <host:port>', 'the node\'s HTTP endpoint (default 127.0.0.1:7070, or MCP_HTTP)')
-    .option('--http-token <token>', 'token for an endpoint bound beyond loopback (or MCP_HTTP_TOKEN)')
     .option('--json', 'print the node\'s answer as JSON: findings and the facts behind them')
     .action(async (opts: { http?: string, httpToken?: string, json?: boolean }) => {
       const answer = await requestJson<DoctorAnswer>(endpointFrom(opts), 'GET', '/doctor', undefined, DOCTOR_TIMEOUT_MS)
@@ -75,7 +73,7 @@ function peerRow (p: PeerFacts, a: DoctorAnswer): string[] {
   ]
 }
 
-export function formatDoctor (a: DoctorAnswer): string {
+function formatDoctor (a: DoctorAnswer): string {
   const f = a.facts
   const problems = a.findings.filter(x => x.severity === 'problem').length
   const warnings = a.findings.filter(x => x.severity === 'warn').length

@@ -1,6 +1,6 @@
 // `mcp-cluster submit`: one task and its result, or `--count N` tasks and a throughput summary.
 import { Command, InvalidArgumentError } from 'commander'
-import { endpointFrom, requestJson, type EndpointOptions } from '../http-client.js'
+import { addEndpointFlags, endpointFrom, requestJson, type EndpointOptions } from '../http-client.js'
 import { formatBatchProgress, formatBatchSummary, formatResultLine } from '../format.js'
 import type { JsonValue, SubmitOptions, TaskResult } from '../../node/task-api.js'
 
@@ -55,7 +55,7 @@ const PROGRESS_EVERY_MS = 500
 const REQUEST_ERROR = 'request-error'
 
 export function submitCommand (): Command {
-  return new Command('submit')
+  return addEndpointFlags(new Command('submit'))
     .description('submit a task through a running node and print its result (or, with --count, a throughput summary)')
     .argument('<type>', 'task type, e.g. echo, sleep, sha256')
     .option('--payload <json>', 'the task\'s payload as JSON, e.g. \'{"ms": 100}\' (default null)', parsePayload)
@@ -68,8 +68,6 @@ export function submitCommand (): Command {
     .option('--cache', 'the task is deterministic: serve its result from a cache, keyed by type and payload')
     .option('--cache-key <key>', 'cache under this key (1-128 characters) instead of the payload\'s hash; implies --cache')
     .option('--cache-ttl <ms>', 'how long a cached result may be served, from when it was produced (default: until evicted)', intFlag(1, 365 * 24 * 60 * 60_000))
-    .option('--http <host:port>', 'the node\'s HTTP endpoint (default 127.0.0.1:7070, or MCP_HTTP)')
-    .option('--http-token <token>', 'token for an endpoint bound beyond loopback (or MCP_HTTP_TOKEN)')
     .option('--json', 'print the result (or the summary) as JSON')
     .action(async (type: string, flags: SubmitFlags) => {
       const ep = endpointFrom(flags)

@@ -1,6 +1,6 @@
 // `mcp-cluster tasks`: the master's task list, and `tasks explain <id>`: where a task went and why.
 import { Command, Option } from 'commander'
-import { endpointFrom, requestJson } from '../http-client.js'
+import { addEndpointFlags, endpointFrom, requestJson } from '../http-client.js'
 import { formatTaskExplanation, formatTaskList } from '../format.js'
 import { TASK_STATES, type TaskState } from '../../core/tasks/table-types.js'
 import type { TasksAnswer } from '../../node/http-routes.js'
@@ -12,15 +12,12 @@ export type TaskAnswer = TaskLookup
 
 interface EndpointFlags { http?: string, httpToken?: string, json?: boolean }
 
-function addEndpointFlags (cmd: Command): Command {
-  return cmd
-    .option('--http <host:port>', 'the node\'s HTTP endpoint (default 127.0.0.1:7070, or MCP_HTTP)')
-    .option('--http-token <token>', 'token for an endpoint bound beyond loopback (or MCP_HTTP_TOKEN)')
-    .option('--json', 'print JSON: the node\'s answer, plus which node this is and who is master')
+function addTasksFlags (cmd: Command): Command {
+  return addEndpointFlags(cmd).option('--json', 'print JSON: the node\'s answer, plus which node this is and who is master')
 }
 
 export function tasksCommand (): Command {
-  const cmd = addEndpointFlags(new Command('tasks')
+  const cmd = addTasksFlags(new Command('tasks')
     .description('list the tasks in the master\'s table (and `tasks explain <id>` for one task)')
     .addOption(new Option('--state <state>', 'only tasks in this state').choices(TASK_STATES)))
     .action(async (flags: EndpointFlags & { state?: TaskState }) => {
@@ -40,7 +37,7 @@ export function tasksCommand (): Command {
 }
 
 function explainCommand (): Command {
-  return addEndpointFlags(new Command('explain')
+  return addTasksFlags(new Command('explain')
     .description('where a task went and why: each attempt\'s node, epoch, outcome and placement reasons, and the result')
     .argument('<id>', 'the task id (`submit` prints it)'))
     .action(async (id: string, _flags: EndpointFlags, cmd: Command) => {

@@ -2,17 +2,15 @@
 // data, GET /dashboard.json): nodes, roles, load, throughput. q or Ctrl-C quits; --once prints
 // one frame and exits.
 import { Command } from 'commander'
-import { endpointFrom, requestJson, type EndpointOptions } from '../http-client.js'
+import { addEndpointFlags, endpointFrom, requestJson, type EndpointOptions } from '../http-client.js'
 import { shortId, table } from '../format.js'
 import type { DashboardData } from '../../observability/dashboard/data.js'
 
 interface TopOptions { http?: string, httpToken?: string, once?: boolean, interval: string }
 
 export function topCommand (): Command {
-  return new Command('top')
+  return addEndpointFlags(new Command('top'))
     .description('live view of the cluster: nodes, roles, load, throughput (q or Ctrl-C quits)')
-    .option('--http <host:port>', 'the node\'s HTTP endpoint (default 127.0.0.1:7070, or MCP_HTTP)')
-    .option('--http-token <token>', 'token for an endpoint bound beyond loopback (or MCP_HTTP_TOKEN)')
     .option('--once', 'print one frame and exit')
     .option('--interval <ms>', 'refresh interval in milliseconds', '1000')
     .action(async (opts: TopOptions) => {
@@ -73,7 +71,7 @@ async function live (ep: EndpointOptions, interval: number): Promise<void> {
 }
 
 /** One frame of `top`, as plain text. */
-export function formatTop (d: DashboardData): string {
+function formatTop (d: DashboardData): string {
   const s = d.status
   const m = s.master
   const samples = d.timeline.samples

@@ -160,7 +160,6 @@ export class MembershipView {
     return member === undefined ? undefined : snapshot(id, member)
   }
 
-  /** Every member we know (self excluded), alive, suspect or dead, ordered by id. */
   /** How many members are not dead (alive or suspect), without building snapshots. */
   liveCount (): number {
     let n = 0
@@ -168,6 +167,7 @@ export class MembershipView {
     return n
   }
 
+  /** Every member we know (self excluded), alive, suspect or dead, ordered by id. */
   members (): MemberSnapshot[] {
     return this.sortedEntries().map(([id, member]) => snapshot(id, member))
   }

@@ -36,11 +36,6 @@ export class PeerRateLimiter {
     return granted
   }
 
-  /** Buckets held (for tests and status). */
-  get size (): number {
-    return this.buckets.size
-  }
-
   private refilled (peer: NodeId, now: Millis): Bucket {
     let bucket = this.buckets.get(peer)
     if (bucket === undefined) {

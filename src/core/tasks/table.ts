@@ -160,13 +160,24 @@ export class TaskTable {
     return {
       epoch: this.epoch,
       phase: this.phase,
-      counters: { ...this.counters },
-      queueLength: this.scheduler.size + this.delayed.size,
+      ...this.totals(),
       states,
       placed: Object.fromEntries(this.placed.nodes().map(node => [node, this.placed.get(node)])),
-      awaitingReports: [...this.awaiting].sort(),
+      awaitingReports: [...this.awaiting].sort()
+    }
+  }
+
+  /** The part of the snapshot that needs no walk over the records: metrics read it every second. */
+  totals (): Pick<TableSnapshot, 'counters' | 'queueLength' | 'cache'> {
+    return {
+      counters: { ...this.counters },
+      queueLength: this.scheduler.size + this.delayed.size,
       cache: { ...this.cacheIndex.stats(), waiting: this.flights.size.waiting }
     }
+  }
+
+  has (id: TaskId): boolean {
+    return this.records.has(id)
   }
 
   task (id: TaskId): TaskView | undefined {

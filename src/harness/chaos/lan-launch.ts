@@ -9,7 +9,7 @@ import { namespaces, processesUsing } from './leftovers.js'
 import { sleep } from './sleep.js'
 
 /** Namespace names of this launcher's LANs: `mcc<pid>-...`. */
-export const LAN_PREFIX = 'mcc'
+const LAN_PREFIX = 'mcc'
 
 export function lanPrefixFor (pid: number): string {
   return `${LAN_PREFIX}${pid}`

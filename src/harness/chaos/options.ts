@@ -1,5 +1,19 @@
-// Parsing the chaos command's values: durations ("60s", "2m", "1500ms") and fault lists.
+// The chaos command's values: parsing durations ("60s", "2m", "1500ms") and fault lists, and
+// writing a run's settings back as flags (to replay it, or to start it inside the LAN).
 import { FAULT_KINDS, type FaultKind } from './events.js'
+import type { ChaosOptions } from './run.js'
+
+/** Mean time from one master fault to the next unless --fault-interval says otherwise. */
+export const DEFAULT_FAULT_INTERVAL_MS = 6000
+
+/** The flags that reproduce these settings (the same seed gives the same faults and load). */
+export function chaosArgs (o: Pick<ChaosOptions, 'seed' | 'nodes' | 'durationMs' | 'faults' | 'rate' | 'faultIntervalMs' | 'leaseMs'>): string[] {
+  return [
+    '--seed', String(o.seed), '--nodes', String(o.nodes), '--duration', `${o.durationMs}ms`, '--faults', o.faults.join(','),
+    '--rate', String(o.rate), '--fault-interval', `${o.faultIntervalMs ?? DEFAULT_FAULT_INTERVAL_MS}ms`,
+    ...(o.leaseMs != null ? ['--lease-ms', String(o.leaseMs)] : [])
+  ]
+}
 
 export type Parsed<T> = { ok: true, value: T } | { ok: false, reason: string }
 

@@ -4,6 +4,7 @@ import type { Distribution } from './stats.js'
 import type { FaultKind } from './events.js'
 import type { PlannedFault } from './schedule.js'
 import type { ChaosOptions } from './run.js'
+import { chaosArgs } from './options.js'
 
 /** A fault as it was done: when (ms after the load started, as the plan's times), to whom, and whether that was the master. */
 export interface FaultRecord { atMs: number, kind: FaultKind, target: string, wasMaster: boolean, epoch: number | null, detail?: string }
@@ -61,11 +62,7 @@ export function buildReport (r: ReportInput): ChaosReport {
     elapsedMs: r.elapsedMs,
     rate: o.rate,
     interrupted: r.interrupted,
-    replay: [
-      '--seed', String(o.seed), '--nodes', String(o.nodes), '--duration', `${o.durationMs}ms`, '--faults', o.faults.join(','),
-      '--rate', String(o.rate), '--fault-interval', `${o.faultIntervalMs ?? 6000}ms`,
-      ...(o.leaseMs != null ? ['--lease-ms', String(o.leaseMs)] : []), ...(o.network.kind === 'loopback' ? ['--loopback'] : [])
-    ],
+    replay: [...chaosArgs(o), ...(o.network.kind === 'loopback' ? ['--loopback'] : [])],
     faults: { requested: [...o.faults], skipped: r.skipped, planned: r.plan, injected: r.injected, missed: r.missed, counts: r.counts },
     load: r.load,
     check: r.check,

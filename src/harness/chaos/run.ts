@@ -15,6 +15,7 @@ import { JsonlLog } from './jsonl.js'
 import { defaultWorkload, LoadClient, type Workload } from './load.js'
 import { entryPicker } from './entries.js'
 import { executePlan } from './plan-runner.js'
+import { DEFAULT_FAULT_INTERVAL_MS } from './options.js'
 import type { Progress } from './progress.js'
 import { buildReport, type ChaosReport, type FaultRecord } from './report.js'
 import { planSchedule } from './schedule.js'
@@ -69,7 +70,7 @@ export async function runChaos (o: ChaosOptions): Promise<ChaosReport> {
   const kinds = requested.filter(k => !skipped.some(s => s.kind === k))
   for (const s of skipped) log(`fault "${s.kind}" skipped: ${s.reason}`)
   const leaseMs = o.leaseMs ?? DEFAULT_LEASE_MS
-  const plan = planSchedule({ seed: o.seed, durationMs: o.durationMs, faults: kinds, nodes: o.nodes, leaseMs, intervalMs: o.faultIntervalMs ?? 6000 })
+  const plan = planSchedule({ seed: o.seed, durationMs: o.durationMs, faults: kinds, nodes: o.nodes, leaseMs, intervalMs: o.faultIntervalMs ?? DEFAULT_FAULT_INTERVAL_MS })
 
   const cluster = await LocalCluster.create({
     nodes: o.nodes,

@@ -41,10 +41,10 @@ export interface TimelineSnapshot {
   failures: FailureEntry[]
 }
 
-export interface TimelineLimits { samples: number, masters: number, failures: number }
+interface TimelineLimits { samples: number, masters: number, failures: number }
 
 /** Three minutes of samples, the last 50 master changes, the last 30 failures. */
-export const DEFAULT_TIMELINE_LIMITS: TimelineLimits = { samples: 180, masters: 50, failures: 30 }
+const DEFAULT_TIMELINE_LIMITS: TimelineLimits = { samples: 180, masters: 50, failures: 30 }
 
 export class Timeline {
   private readonly samples: Sample[] = []
