@@ -224,8 +224,8 @@ export class PeerChannels {
     ).catch((err: unknown) => {
       const reason = err instanceof Error ? `${err.name}: ${err.message}` : String(err)
       if (err instanceof Error && FRAMING_ERRORS.has(err.name)) {
-        const t = this.framingLogs.allow(from, performance.now())
-        if (t.log) this.opts.log.warn({ from, protocol: this.opts.protocol, reason, ...(t.suppressed > 0 ? { suppressedSinceLast: t.suppressed } : {}) }, 'closing inbound stream that broke the framing rules')
+        const held = this.framingLogs.fields(from, performance.now())
+        if (held !== null) this.opts.log.warn({ from, protocol: this.opts.protocol, reason, ...held }, 'closing inbound stream that broke the framing rules')
         stream.abort(err)
       } else {
         this.opts.log.debug({ from, protocol: this.opts.protocol, reason }, 'inbound stream closed')

@@ -83,8 +83,8 @@ export class ElectionDriver {
   }
 
   private logPeer (peer: NodeId, what: string, fields: object, msg: string): void {
-    const t = this.peerLogs.allow(`${what} ${peer}`, this.opts.clock.now())
-    if (t.log) this.opts.log.warn({ ...fields, ...(t.suppressed > 0 ? { suppressedSinceLast: t.suppressed } : {}) }, msg)
+    const held = this.peerLogs.fields(`${what} ${peer}`, this.opts.clock.now())
+    if (held !== null) this.opts.log.warn({ ...fields, ...held }, msg)
   }
 
   private persist (state: PersistedElectionState): void {
@@ -133,16 +133,13 @@ export function voterAuthority (from: NodeId, k: VoterKnowledge): FenceCheck {
 export class VoterGatedElection extends Election {
   private claimsSeen: ReadonlyMap<NodeId, ClaimView> = new Map()
   private aliveSeen: readonly NodeId[] = []
-  private nowSeen: Millis
 
   constructor (self: NodeId, params: ElectionParams, rng: Rng, now: Millis, persisted: PersistedElectionState | undefined,
     private readonly onOutsider: (from: NodeId, kind: ElectionMessage['kind'], reason: string) => void) {
     super(self, params, rng, now, persisted)
-    this.nowSeen = now
   }
 
   override step (from: NodeId, msg: ElectionMessage, now: Millis): void {
-    this.nowSeen = Math.max(this.nowSeen, now)
     const authority = voterAuthority(from, this.knowledge())
     if (!authority.ok) {
       this.onOutsider(from, msg.kind, authority.reason)
@@ -159,7 +156,6 @@ export class VoterGatedElection extends Election {
   override observeClaims (claims: ReadonlyMap<NodeId, ClaimView>, aliveIds: readonly NodeId[], now: Millis): void {
     this.claimsSeen = claims
     this.aliveSeen = aliveIds
-    this.nowSeen = Math.max(this.nowSeen, now)
     const k = this.knowledge()
     let filtered: Map<NodeId, ClaimView> | null = null
     if (k.voters !== null) {
@@ -173,8 +169,7 @@ export class VoterGatedElection extends Election {
   }
 
   private knowledge (): VoterKnowledge {
-    const s = this.status(this.nowSeen)
-    return { voters: s.voters, pending: s.pendingConfig?.voters ?? null, version: s.configVersion, claims: this.claimsSeen, alive: this.aliveSeen }
+    return { ...this.voterSets(), claims: this.claimsSeen, alive: this.aliveSeen }
   }
 }
 

@@ -66,8 +66,8 @@ export class MembershipDriver {
   }
 
   private logRejection (from: string, detail: Record<string, unknown>, msg: string): void {
-    const verdict = this.rejections.allow(from, this.opts.clock.now())
-    if (verdict.log) this.opts.log.warn({ from, ...detail, ...(verdict.suppressed > 0 ? { suppressed: verdict.suppressed } : {}) }, msg)
+    const held = this.rejections.fields(from, this.opts.clock.now())
+    if (held !== null) this.opts.log.warn({ from, ...detail, ...held }, msg)
   }
 
   start (gossip: HeartbeatGossip): void {

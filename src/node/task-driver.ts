@@ -299,8 +299,8 @@ export class TaskDriver {
   }
 
   private logPeer (level: 'info' | 'warn', peer: NodeId, what: string, fields: object, msg: string): void {
-    const t = this.peerLogs.allow(`${what} ${peer}`, this.o.clock.now())
-    if (t.log) this.o.log[level]({ ...fields, ...(t.suppressed > 0 ? { suppressedSinceLast: t.suppressed } : {}) }, msg)
+    const held = this.peerLogs.fields(`${what} ${peer}`, this.o.clock.now())
+    if (held !== null) this.o.log[level]({ ...fields, ...held }, msg)
   }
 
   scheduleFlush (): void {

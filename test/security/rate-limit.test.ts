@@ -71,6 +71,10 @@ describe('log throttle', () => {
     assert.deepEqual(t.allow('x', 20), { log: false })
     assert.deepEqual(t.allow('y', 20), { log: true, suppressed: 0 })
     assert.deepEqual(t.allow('x', 1000), { log: true, suppressed: 2 })
+    assert.equal(t.fields('x', 1010), null)
+    t.allow('x', 1020)
+    assert.deepEqual(t.fields('x', 2000), { suppressedSinceLast: 2 })
+    assert.deepEqual(t.fields('y', 2000), {})
   })
 
   test('holds a bounded number of keys: new keys are throttled while it is full of recent ones', () => {

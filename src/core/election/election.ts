@@ -254,6 +254,11 @@ export class Election {
     }
   }
 
+  /** The committed voters and the change in flight, as held (no copies, no clock): for gating every input. */
+  voterSets (): { voters: readonly NodeId[] | null, pending: readonly NodeId[] | null, version: number } {
+    return { voters: this.configs.voters, pending: this.configs.pending?.voters ?? null, version: this.configs.knowledge?.committed.version ?? 0 }
+  }
+
   status (now: Millis): ElectionStatus {
     const holder = this.promise.holder
     const role = this.isMaster(now)

@@ -84,4 +84,11 @@ export class LogThrottle {
     this.last.set(key, { at: now, suppressed: 0 })
     return { log: true, suppressed }
   }
+
+  /** Fields to add to a line logged now for `key` (how many were held back), or null: stay quiet. */
+  fields (key: string, now: Millis): { suppressedSinceLast?: number } | null {
+    const t = this.allow(key, now)
+    if (!t.log) return null
+    return t.suppressed > 0 ? { suppressedSinceLast: t.suppressed } : {}
+  }
 }

@@ -221,7 +221,8 @@ export class TaskTable {
       }
       const rec = this.newRecord(spec, now)
       workers ??= this.workerStates()
-      const fit = this.scheduler.canEverFit(this.pendingOf(rec, now), workers)
+      const pending = this.pendingOf(rec, now)
+      const fit = this.scheduler.canEverFit(pending, workers)
       if (!fit.ok) {
         this.reject(from, spec.id, 'no-eligible-node', fit.reason)
         continue
@@ -233,7 +234,7 @@ export class TaskTable {
         this.flights.wait(key as string, rec.id)
         rec.deferReason = `waiting for identical task ${leader} (same cache key)`
       } else {
-        const pushed = this.scheduler.enqueue(this.pendingOf(rec, now))
+        const pushed = this.scheduler.enqueue(pending)
         if (!pushed.ok) {
           this.reject(from, spec.id, 'queue-full', pushed.reason)
           continue

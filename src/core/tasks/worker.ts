@@ -2,7 +2,7 @@
 // runs each task id at most once at a time, and holds every result until a master acknowledges it.
 import type { Epoch, Millis, NodeId } from '../types.js'
 import type { AckMessage, AttemptOrder, DoneMessage, Outgoing, RunningEntry, TaskMessage } from './messages.js'
-import type { JsonValue, TaskId, TaskOutcome, TaskSpec } from './types.js'
+import type { TaskId, TaskOutcome, TaskSpec } from './types.js'
 import { FifoMap } from './fifo-map.js'
 import { Outbox } from './outbox.js'
 import { chunkBySize, jsonBytes, utf8Bytes } from './size.js'
@@ -156,16 +156,18 @@ export class WorkerLedger {
   finished (id: TaskId, outcome: TaskOutcome, now: Millis): void {
     const run = this.running.get(id)
     if (run === undefined) return
-    if (outcome.ok && run.spec.cacheKey !== undefined) {
-      this.finishedCacheable(run, run.spec.cacheKey, outcome.value, now)
+    if (!outcome.ok) {
+      this.complete(run, outcome, false, now)
       return
     }
-    const size = outcome.ok ? jsonBytes(outcome.value) : 0
+    const json = JSON.stringify(outcome.value) ?? 'null'
+    const size = utf8Bytes(json)
     if (size > this.params.maxResultBytes) {
       this.complete(run, { ok: false, error: { code: 'result-too-large', message: `result is ${size} bytes of JSON, limit is ${this.params.maxResultBytes}` } }, false, now)
       return
     }
-    this.complete(run, outcome, false, now)
+    const key = run.spec.cacheKey
+    this.complete(run, outcome, false, now, key === undefined ? undefined : this.keepInCache(run, key, json, size, now))
   }
 
   /** From the election: a new master (or term). Unacknowledged results go to it. */
@@ -235,9 +237,7 @@ export class WorkerLedger {
     if (finished !== undefined) {
       this.recent.delete(spec.id)
       // Answer under the new master's attempt number: it is the same single execution.
-      const entry: Unacked = { done: { ...finished.done, attempt, epoch }, sentTo: new Set(), lastSentAt: now, lastSent: null }
-      this.unacked.set(spec.id, entry)
-      this.sendDone(entry, from, epoch, now)
+      this.sendDone(this.keepUntilAcked({ ...finished.done, attempt, epoch }, now), from, epoch, now)
       return { ok: true }
     }
     if (spec.cacheKey !== undefined) {
@@ -245,9 +245,7 @@ export class WorkerLedger {
       if (hit !== undefined) {
         // Answered at once and without a slot: the same single execution, served again.
         const done: DoneMessage = { kind: 'done', epoch, id: spec.id, attempt, submitter: spec.submitter, durationMs: 0, timedOut: false, ok: true, value: hit.value, cached: true, cacheHeld: true }
-        const entry: Unacked = { done, sentTo: new Set(), lastSentAt: now, lastSent: null }
-        this.unacked.set(spec.id, entry)
-        this.sendDone(entry, from, epoch, now)
+        this.sendDone(this.keepUntilAcked(done, now), from, epoch, now)
         return { ok: true }
       }
     }
@@ -334,19 +332,13 @@ export class WorkerLedger {
     this.ackFolded.clear()
   }
 
-  /** A successful result of a task with a cacheKey: kept in the cache (when it fits) before it is reported. */
-  private finishedCacheable (run: Running, key: string, value: JsonValue, now: Millis): void {
-    const json = JSON.stringify(value) ?? 'null'
-    const size = utf8Bytes(json)
-    if (size > this.params.maxResultBytes) {
-      this.complete(run, { ok: false, error: { code: 'result-too-large', message: `result is ${size} bytes of JSON, limit is ${this.params.maxResultBytes}` } }, false, now)
-      return
-    }
+  /** A successful result of a task with a cacheKey is kept (when it fits) before it is reported; the note says so. */
+  private keepInCache (run: Running, key: string, json: string, size: number, now: Millis): CacheNote {
     const { stored, evicted } = this.cache.store(key, run.spec.type, json, size, now, run.spec.cacheTtlMs)
     const note: CacheNote = {}
     if (stored) note.cacheHeld = true
     if (evicted.length > 0) note.cacheEvicted = evicted.slice(0, MAX_EVICTED_PER_DONE)
-    this.complete(run, { ok: true, value }, false, now, note)
+    return note
   }
 
   private complete (run: Running, outcome: TaskOutcome, timedOut: boolean, now: Millis, note?: CacheNote): void {
@@ -361,9 +353,15 @@ export class WorkerLedger {
       durationMs: Math.max(0, now - run.startedAt), timedOut, ...outcome
     }
     if (note !== undefined) Object.assign(done, note)
-    const entry: Unacked = { done, sentTo: new Set(), lastSentAt: now, lastSent: null }
-    this.unacked.set(spec.id, entry)
+    const entry = this.keepUntilAcked(done, now)
     if (this.master !== null) this.sendDone(entry, this.master, this.epoch, now)
+  }
+
+  /** A result is re-sent until a master takes it over (doneAck). */
+  private keepUntilAcked (done: DoneMessage, now: Millis): Unacked {
+    const entry: Unacked = { done, sentTo: new Set(), lastSentAt: now, lastSent: null }
+    this.unacked.set(done.id, entry)
+    return entry
   }
 
   private sendDone (entry: Unacked, to: NodeId, epoch: Epoch, now: Millis): void {
