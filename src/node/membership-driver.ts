@@ -30,6 +30,7 @@ export class MembershipDriver {
   readonly view: MembershipView
   readonly incarnation: number
   private seq = 0
+  private lastPublishAt = -Infinity
   private timer?: NodeJS.Timeout
   private nudgeTimer?: NodeJS.Timeout
   private gossip?: HeartbeatGossip
@@ -81,7 +82,9 @@ export class MembershipDriver {
   }
 
   private beat (): void {
+    if (this.gossip == null) return // stopped
     void this.publish()
+    clearTimeout(this.timer)
     this.timer = setTimeout(() => { this.beat() }, this.intervalMs)
   }
 
@@ -93,6 +96,7 @@ export class MembershipDriver {
   /** Publish now (also used right after a role change so others learn it quickly). */
   async publish (): Promise<void> {
     if (this.gossip == null) return
+    this.lastPublishAt = this.opts.clock.now()
     const every = this.intervalMs
     const hb: Heartbeat = {
       id: this.opts.selfId,
@@ -106,13 +110,16 @@ export class MembershipDriver {
 
   /**
    * Publish soon (debounced): called when a peer subscribes to our topic, so that a newcomer
-   * learns about us within milliseconds instead of at our next heartbeat.
+   * learns about us within milliseconds instead of at our next heartbeat. At most one beat per
+   * half interval, and the regular beat restarts from it: when a large cluster starts, every
+   * node sees every other subscribe, and a beat per subscription (each sent to every node) was
+   * the bulk of a 50-node start's gossip.
    */
   nudge (): void {
     if (this.nudgeTimer != null || this.gossip == null) return
     this.nudgeTimer = setTimeout(() => {
       this.nudgeTimer = undefined
-      void this.publish()
+      if (this.opts.clock.now() - this.lastPublishAt >= this.intervalMs / 2) this.beat()
     }, 20)
   }
 
