@@ -1,5 +1,18 @@
 // What Linux says about a process, for benchmarks: resident memory and CPU time used.
+import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
+
+let ticksPerSecond: number | undefined
+
+/** The unit of cpuTicks (USER_HZ, almost always 100); asked of the system once. */
+export function clockTicksPerSecond (): number {
+  try {
+    ticksPerSecond ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100
+  } catch {
+    ticksPerSecond = 100
+  }
+  return ticksPerSecond
+}
 
 /** Resident set size in MiB (NaN when the process is gone). */
 export function rssMiB (pid: number): number {

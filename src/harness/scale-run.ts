@@ -1,9 +1,10 @@
 // A cluster of many node processes on 127.0.0.1: they find each other from a few seeds and
 // gossip, agree on one master and run a batch of tasks spread over all of them. Shared by the
 // scale benchmark (50 nodes) and the scale test in `npm test` (10 nodes).
+import { availableParallelism } from 'node:os'
 import { LocalCluster } from './local-cluster.js'
 import type { NodeProcess } from './node-process.js'
-import { cpuTicks, rssMiB } from './proc-stats.js'
+import { clockTicksPerSecond, cpuTicks, rssMiB } from './proc-stats.js'
 import type { ClusterStatus } from '../node/status.js'
 
 export interface ScaleOptions {
@@ -21,10 +22,28 @@ export interface ScaleOptions {
   say?: (line: string) => void
 }
 
+/** How far a cluster got when it did not converge in time (a size the machine cannot carry). */
+export interface NotConverged {
+  nodes: number
+  converged: false
+  waitedMs: number
+  /** Best seen while waiting: nodes answering their status endpoint within 1 s... */
+  answering: number
+  /** ...nodes seeing all others alive, and the most nodes naming one master. */
+  seeingAll: number
+  agreeingOnMaster: number
+  /** All node processes' CPU while waiting, in cores (the machine has `cores`). */
+  cpuCores: number
+  cores: number
+}
+
 export interface ScaleReport {
   nodes: number
+  converged: true
   /** From the first process started to every node seeing all others alive and one master. */
   convergeMs: number
+  /** All node processes' CPU until convergence, in cores. */
+  convergeCpuCores: number
   masters: number
   /** Nodes that saw every other node alive at the end. */
   nodesSeeingAll: number
@@ -35,14 +54,16 @@ export interface ScaleReport {
   masterCpuShare: number
 }
 
-export async function runScale (o: ScaleOptions): Promise<ScaleReport> {
+export async function runScale (o: ScaleOptions): Promise<ScaleReport | NotConverged> {
   const say = o.say ?? (() => {})
   const cluster = await LocalCluster.create({ nodes: o.nodes, seeds: o.seeds ?? 3, logLevel: 'warn', expect: 3 })
   const t0 = Date.now()
   cluster.start()
   try {
     say(`started ${o.nodes} node processes; waiting for convergence...`)
-    const converged = await cluster.waitConverged(o.convergeTimeoutMs ?? 120_000, 250)
+    const wait = await waitConverged(cluster, o.convergeTimeoutMs ?? 120_000, say)
+    if (!wait.converged) return wait
+    const converged = wait.statuses
     const convergeMs = Date.now() - t0
     say(`converged in ${convergeMs} ms`)
 
@@ -72,7 +93,9 @@ export async function runScale (o: ScaleOptions): Promise<ScaleReport> {
     const final = (await cluster.statuses()).filter((s): s is ClusterStatus => s != null)
     return {
       nodes: o.nodes,
+      converged: true,
       convergeMs,
+      convergeCpuCores: wait.cpuCores,
       masters: new Set(final.map(s => s.master?.id).filter(id => id != null)).size,
       nodesSeeingAll: final.filter(s => s.members.filter(m => m.state === 'alive').length === o.nodes).length,
       gossip: { publishedPerNodePerSec: round(median(rates.published), 1), receivedPerNodePerSec: round(median(rates.received), 1) },
@@ -83,6 +106,42 @@ export async function runScale (o: ScaleOptions): Promise<ScaleReport> {
   } finally {
     await cluster.stop()
     cluster.cleanup()
+  }
+}
+
+/**
+ * Polls until every node answers, sees every other alive and names the same master; or, at the
+ * deadline, says how far it got and how busy the machine was (a saturated machine cannot
+ * converge, and that is the figure to report, not an exception).
+ */
+async function waitConverged (cluster: LocalCluster, timeoutMs: number, say: (line: string) => void): Promise<{ converged: true, statuses: ClusterStatus[], cpuCores: number } | NotConverged> {
+  const n = cluster.nodes.length
+  const started = Date.now()
+  const cpu = (): number => cluster.nodes.reduce((sum, p) => sum + cpuTicks(p.pid!), 0)
+  const cpuAtStart = cpu()
+  const cores = (): number => round((cpu() - cpuAtStart) / clockTicksPerSecond() / ((Date.now() - started) / 1000), 2)
+  const best = { answering: 0, seeingAll: 0, agreeingOnMaster: 0 }
+  let lastSaid = started
+  for (;;) {
+    const st = (await cluster.statuses()).filter((s): s is ClusterStatus => s != null)
+    const seeingAll = st.filter(s => s.members.filter(m => m.state === 'alive').length >= n).length
+    const named = new Map<string, number>()
+    for (const s of st) if (s.master != null) named.set(s.master.id, (named.get(s.master.id) ?? 0) + 1)
+    const agreeing = Math.max(0, ...named.values())
+    if (st.length === n && seeingAll === n && agreeing === n) return { converged: true, statuses: st, cpuCores: cores() }
+    best.answering = Math.max(best.answering, st.length)
+    best.seeingAll = Math.max(best.seeingAll, seeingAll)
+    best.agreeingOnMaster = Math.max(best.agreeingOnMaster, agreeing)
+    const now = Date.now()
+    if (now - started > timeoutMs) {
+      say(`did not converge in ${timeoutMs} ms; best seen: ${best.answering} answering, ${best.seeingAll} seeing all, ${best.agreeingOnMaster} naming one master`)
+      return { nodes: n, converged: false, waitedMs: now - started, ...best, cpuCores: cores(), cores: availableParallelism() }
+    }
+    if (now - lastSaid >= 10_000) {
+      say(`${Math.round((now - started) / 1000)} s: ${st.length} answering, ${seeingAll} seeing all, ${agreeing} naming one master; CPU ${cores()} cores`)
+      lastSaid = now
+    }
+    await new Promise(resolve => setTimeout(resolve, 250))
   }
 }
 

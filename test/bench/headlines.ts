@@ -84,6 +84,10 @@ export function headlines (r: BenchResults): string[] {
   const scale = at(b('scale'), 'reports')
   if (Array.isArray(scale)) {
     for (const s of scale as Array<Record<string, any>>) {
+      if (s.converged === false) {
+        row(`scale, ${String(s.nodes)} nodes: not converged`, `in ${Math.round(Number(s.waitedMs) / 1000)} s; best ${String(s.seeingAll)} see all, ${String(s.agreeingOnMaster)} name one master; ${String(s.cpuCores)} of ${String(s.cores)} cores busy`)
+        continue
+      }
       row(`scale, ${String(s.nodes)} nodes: converged`, `${String(s.convergeMs)} ms, ${String(s.masters)} master(s), ${String(s.nodesSeeingAll)} see all`)
       row('  gossip per node', `${String(s.gossip?.publishedPerNodePerSec)} out/s, ${String(s.gossip?.receivedPerNodePerSec)} in/s`)
       row('  tasks', `${String(s.tasks?.ok)}/${String(s.tasks?.submitted)} ok on ${String(s.tasks?.ranOnNodes)} nodes, master CPU share ${((s.masterCpuShare ?? NaN) * 100).toFixed(1)}%`)

@@ -6,7 +6,6 @@
 // master on one long-lived stream: the gap between the two is what the task path costs.
 // BENCH_TASKS and BENCH_SEQUENTIAL shrink the run for a quick check.
 import '../../src/polyfill.js'
-import { execFileSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { availableParallelism, cpus, loadavg, release, tmpdir, type } from 'node:os'
 import { join } from 'node:path'
@@ -23,7 +22,7 @@ import type { JsonValue, TaskResult } from '../../src/node/task-api.js'
 import { ECHO_PROTOCOL } from '../../src/net/echo.js'
 import { LocalCluster } from '../../src/harness/local-cluster.js'
 import { CLI_PATH, waitFor, type NodeProcess } from '../../src/harness/node-process.js'
-import { cpuTicks } from '../../src/harness/proc-stats.js'
+import { clockTicksPerSecond, cpuTicks } from '../../src/harness/proc-stats.js'
 import { summarize, formatSpread, type Summary } from './stats.js'
 
 const TASKS = Number(process.env.BENCH_TASKS ?? 20_000)
@@ -36,7 +35,6 @@ const WARMUP = 1_000
  * recovered loss shows up as a slow outlier instead. */
 const STALL_MS = 60_000
 const MAX_HANDOVERS = 5
-const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100
 
 const payloadOf = (i: number): JsonValue => ({ seq: i, text: 'mcp-cluster task benchmark' })
 const encoder = new TextEncoder()
@@ -111,7 +109,7 @@ async function setUp (b: Bench): Promise<void> {
 }
 
 function cpuSeconds (pid: number): number {
-  return cpuTicks(pid) / CLK_TCK
+  return cpuTicks(pid) / clockTicksPerSecond()
 }
 
 /** CPU use in % of one core: the master, the worker and this process (the client). */
