@@ -42,8 +42,17 @@ import { NodeMetrics } from '../observability/metrics.js'
 import { EventLog, noEvents, type EventSink } from '../observability/event-log.js'
 import { VERSION } from '../version.js'
 
-/** How often the state machines are ticked. Well under renewMs so renewals go out on time. */
+/**
+ * How often the state machines are ticked on a node that holds or grants leases (a voter, or
+ * any node while the voters are not yet agreed): well under renewMs so renewals go out on time.
+ */
 const TICK_MS = 20
+/**
+ * The other nodes only follow the lease (election messages are handled as they arrive) and
+ * time tasks and silences measured in seconds. Each wake-up costs more than the tick's own work:
+ * 100 ms instead of 20 took a 5-node cluster's idle node from 7.3% to 6.1% of a core.
+ */
+const FOLLOWER_TICK_MS = 100
 
 export interface ClusterNodeEvents {
   membership: [MembershipEvent]
@@ -248,11 +257,7 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
     this.membership.start(this.gossip)
     this.history.record({ type: 'start', incarnation: this.membership.incarnation })
     this.libp2p.services.pubsub.addEventListener('subscription-change', this.onSubscriptionChange)
-    this.ticker = setInterval(() => {
-      // One bad tick (a full disk under the election state, a state-machine bug) is logged;
-      // it must not take the process down.
-      try { this.tick() } catch (err) { this.log.error({ err }, 'tick failed') }
-    }, TICK_MS)
+    this.scheduleTick()
     metrics.start()
 
     if (o.http !== 'off') {
@@ -306,7 +311,8 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
   }
 
   private async stopParts (): Promise<void> {
-    clearInterval(this.ticker)
+    clearTimeout(this.ticker)
+    this.ticker = undefined
     this.libp2p?.services.pubsub.removeEventListener('subscription-change', this.onSubscriptionChange)
     this.membership?.stop()
     this.connector?.stop()
@@ -361,6 +367,19 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
       gossip: { published: gossip.published, received: gossip.received, rejected: gossip.rejected },
       droppedFrames: (this.electionChannels?.droppedFrames ?? 0) + (this.taskChannels?.droppedFrames ?? 0)
     }
+  }
+
+  private scheduleTick (): void {
+    const election = this.electionDriver!.election
+    const { voters, pending } = election.voterSets()
+    const grantsLeases = voters === null || voters.includes(this.id) || pending?.includes(this.id) === true
+    this.ticker = setTimeout(() => {
+      if (this.ticker === undefined) return // stopped
+      // One bad tick (a full disk under the election state, a state-machine bug) is logged;
+      // it must not take the process down.
+      try { this.tick() } catch (err) { this.log.error({ err }, 'tick failed') }
+      if (this.ticker !== undefined) this.scheduleTick()
+    }, grantsLeases ? TICK_MS : FOLLOWER_TICK_MS)
   }
 
   private tick (): void {
@@ -532,8 +551,12 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
       if (['elected', 'epoch-raised', 'lost-lease', 'stepped-down', 'new-master', 'voters-agreed', 'voter-added', 'voter-removed'].includes(e.type)) roleChanged = true
       this.safeEmit('election', e)
     }
-    // Tell everyone at once rather than at the next heartbeat.
-    if (roleChanged) void this.membership?.publish()
+    // Tell everyone at once rather than at the next heartbeat; and let this node's task ledgers
+    // follow a new master now, not at a follower's next (slower) tick.
+    if (roleChanged) {
+      void this.membership?.publish()
+      this.tasks?.tick()
+    }
   }
 }
 

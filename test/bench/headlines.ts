@@ -81,16 +81,17 @@ export function headlines (r: BenchResults): string[] {
     if (typeof ratio === 'number') row('  speed-up', `${ratio.toFixed(2)}x`)
   }
 
-  const scale = at(b('scale'), 'reports')
+  const scale = at(b('scale'), 'sizes')
   if (Array.isArray(scale)) {
     for (const s of scale as Array<Record<string, any>>) {
-      if (s.converged === false) {
-        row(`scale, ${String(s.nodes)} nodes: not converged`, `in ${Math.round(Number(s.waitedMs) / 1000)} s; best ${String(s.seeingAll)} see all, ${String(s.agreeingOnMaster)} name one master; ${String(s.cpuCores)} of ${String(s.cores)} cores busy`)
-        continue
+      const m = s.summary
+      if (m != null) {
+        row(`scale, ${String(s.nodes)} nodes: converged (${String(s.runs?.length)} runs)`, spread(m.convergeMs, 'ms'))
+        row('  gossip per node', `${spread(m.gossipOutPerNodePerSec, '/s')} out, ${spread(m.gossipInPerNodePerSec, '/s')} in`)
+        row('  master CPU share while tasks ran', spread(m.masterCpuShare, '%'))
       }
-      row(`scale, ${String(s.nodes)} nodes: converged`, `${String(s.convergeMs)} ms, ${String(s.masters)} master(s), ${String(s.nodesSeeingAll)} see all`)
-      row('  gossip per node', `${String(s.gossip?.publishedPerNodePerSec)} out/s, ${String(s.gossip?.receivedPerNodePerSec)} in/s`)
-      row('  tasks', `${String(s.tasks?.ok)}/${String(s.tasks?.submitted)} ok on ${String(s.tasks?.ranOnNodes)} nodes, master CPU share ${((s.masterCpuShare ?? NaN) * 100).toFixed(1)}%`)
+      const n = s.notConverged
+      if (n != null) row(`scale, ${String(s.nodes)} nodes: not converged`, `in ${Math.round(Number(n.waitedMs) / 1000)} s; best ${String(n.seeingAll)} see all, ${String(n.agreeingOnMaster)} name one master; ${String(n.cpuCores)} of ${String(n.cores)} cores busy`)
     }
   }
 
