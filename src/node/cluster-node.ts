@@ -41,18 +41,7 @@ import { readNode } from './node-reading.js'
 import { NodeMetrics } from '../observability/metrics.js'
 import { EventLog, noEvents, type EventSink } from '../observability/event-log.js'
 import { VERSION } from '../version.js'
-
-/**
- * How often the state machines are ticked on a node that holds or grants leases (a voter, or
- * any node while the voters are not yet agreed): well under renewMs so renewals go out on time.
- */
-const TICK_MS = 20
-/**
- * The other nodes only follow the lease (election messages are handled as they arrive) and
- * time tasks and silences measured in seconds. Each wake-up costs more than the tick's own work:
- * 100 ms instead of 20 took a 5-node cluster's idle node from 7.3% to 6.1% of a core.
- */
-const FOLLOWER_TICK_MS = 100
+import { tickIntervalMs } from './tick-interval.js'
 
 export interface ClusterNodeEvents {
   membership: [MembershipEvent]
@@ -370,16 +359,13 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
   }
 
   private scheduleTick (): void {
-    const election = this.electionDriver!.election
-    const { voters, pending } = election.voterSets()
-    const grantsLeases = voters === null || voters.includes(this.id) || pending?.includes(this.id) === true
     this.ticker = setTimeout(() => {
       if (this.ticker === undefined) return // stopped
       // One bad tick (a full disk under the election state, a state-machine bug) is logged;
       // it must not take the process down.
       try { this.tick() } catch (err) { this.log.error({ err }, 'tick failed') }
       if (this.ticker !== undefined) this.scheduleTick()
-    }, grantsLeases ? TICK_MS : FOLLOWER_TICK_MS)
+    }, tickIntervalMs(this.id, this.electionDriver!.election.voterSets()))
   }
 
   private tick (): void {
