@@ -1,7 +1,9 @@
-#!/usr/bin/env -S node --max-semi-space-size=4
+#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=4
 // The mcp-cluster command line: a thin shell over the library.
 // The shebang caps V8's young generation at 4 MiB per semi-space (default 16): an idle node
-// then needs ~15 MB less memory, for a little more frequent minor GC under load.
+// then needs ~15 MB less memory, for a little more frequent minor GC under load. And it keeps
+// glibc to 2 malloc arenas (default 8 per core) for V8's and libuv's threads: 3-4 MB less
+// idle RSS, task throughput unchanged (measured; musl ignores the variable).
 import '../polyfill.js'
 import { Command } from 'commander'
 import { VERSION } from '../version.js'

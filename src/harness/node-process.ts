@@ -49,12 +49,12 @@ export class NodeProcess {
   get alive (): boolean { return this.child != null && this.child.exitCode == null && this.child.signalCode == null }
 
   start (): void {
-    // Same V8 flag as the CLI's shebang, since the harness runs node directly.
+    // Same V8 flag and malloc setting as the CLI's shebang, since the harness runs node directly.
     const argv = [...(this.spec.wrap ?? []), process.execPath, '--max-semi-space-size=4', ...(this.spec.nodeArgs ?? []), CLI_PATH, 'start', ...this.spec.args]
     const log = createWriteStream(this.logFile, { flags: 'a' })
     const child = spawn(argv[0]!, argv.slice(1), {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, MCP_EXIT_WITH_PARENT: '1', ...this.spec.env }
+      env: { ...process.env, MALLOC_ARENA_MAX: '2', MCP_EXIT_WITH_PARENT: '1', ...this.spec.env }
     })
     child.stdout?.pipe(log)
     child.stderr?.pipe(log)
