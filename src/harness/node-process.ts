@@ -54,7 +54,7 @@ export class NodeProcess {
     const log = createWriteStream(this.logFile, { flags: 'a' })
     const child = spawn(argv[0]!, argv.slice(1), {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, MALLOC_ARENA_MAX: '2', MCP_EXIT_WITH_PARENT: '1', ...this.spec.env }
+      env: { MALLOC_ARENA_MAX: '2', ...process.env, MCP_EXIT_WITH_PARENT: '1', ...this.spec.env }
     })
     child.stdout?.pipe(log)
     child.stderr?.pipe(log)

@@ -32,6 +32,8 @@ export interface NotConverged {
   /** ...nodes seeing all others alive, and the most nodes naming one master. */
   seeingAll: number
   agreeingOnMaster: number
+  /** Node processes that exited while waiting (a crash, not a machine too small: a failure). */
+  exited: number
   /** All node processes' CPU while waiting, in cores (the machine has `cores`). */
   cpuCores: number
   cores: number
@@ -133,9 +135,10 @@ async function waitConverged (cluster: LocalCluster, timeoutMs: number, say: (li
     best.seeingAll = Math.max(best.seeingAll, seeingAll)
     best.agreeingOnMaster = Math.max(best.agreeingOnMaster, agreeing)
     const now = Date.now()
-    if (now - started > timeoutMs) {
-      say(`did not converge in ${timeoutMs} ms; best seen: ${best.answering} answering, ${best.seeingAll} seeing all, ${best.agreeingOnMaster} naming one master`)
-      return { nodes: n, converged: false, waitedMs: now - started, ...best, cpuCores: cores(), cores: availableParallelism() }
+    const exited = cluster.nodes.filter(p => !p.alive).length
+    if (now - started > timeoutMs || exited > 0) {
+      say(`did not converge${exited > 0 ? `: ${exited} node process(es) exited` : ` in ${timeoutMs} ms`}; best seen: ${best.answering} answering, ${best.seeingAll} seeing all, ${best.agreeingOnMaster} naming one master`)
+      return { nodes: n, converged: false, waitedMs: now - started, ...best, exited, cpuCores: cores(), cores: availableParallelism() }
     }
     if (now - lastSaid >= 10_000) {
       say(`${Math.round((now - started) / 1000)} s: ${st.length} answering, ${seeingAll} seeing all, ${agreeing} naming one master; CPU ${cores()} cores`)

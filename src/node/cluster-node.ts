@@ -69,6 +69,7 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
   private load?: LocalLoad
   private nodeMetrics?: NodeMetrics
   private ticker?: NodeJS.Timeout
+  private tickEveryMs = 0
   private ownAddrs?: string[]
   private state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new'
   private starting?: Promise<void>
@@ -359,13 +360,14 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
   }
 
   private scheduleTick (): void {
+    this.tickEveryMs = tickIntervalMs(this.id, this.electionDriver!.election.voterSets())
     this.ticker = setTimeout(() => {
       if (this.ticker === undefined) return // stopped
       // One bad tick (a full disk under the election state, a state-machine bug) is logged;
       // it must not take the process down.
       try { this.tick() } catch (err) { this.log.error({ err }, 'tick failed') }
       if (this.ticker !== undefined) this.scheduleTick()
-    }, tickIntervalMs(this.id, this.electionDriver!.election.voterSets()))
+    }, this.tickEveryMs)
   }
 
   private tick (): void {
@@ -537,11 +539,16 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
       if (['elected', 'epoch-raised', 'lost-lease', 'stepped-down', 'new-master', 'voters-agreed', 'voter-added', 'voter-removed'].includes(e.type)) roleChanged = true
       this.safeEmit('election', e)
     }
-    // Tell everyone at once rather than at the next heartbeat; and let this node's task ledgers
-    // follow a new master now, not at a follower's next (slower) tick.
-    if (roleChanged) {
-      void this.membership?.publish()
-      this.tasks?.tick()
+    if (!roleChanged) return
+    // Tell everyone at once rather than at the next heartbeat.
+    void this.membership?.publish()
+    // Let this node's task ledgers follow a new master now, not at a follower's next (slower)
+    // tick; after the current flush, which may be the task driver's own.
+    queueMicrotask(() => { this.tasks?.tick() })
+    // A node that just became a voter (or a voter-to-be) must not wait out a follower's tick.
+    if (this.ticker !== undefined && tickIntervalMs(this.id, this.electionDriver!.election.voterSets()) < this.tickEveryMs) {
+      clearTimeout(this.ticker)
+      this.scheduleTick()
     }
   }
 }

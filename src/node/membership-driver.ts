@@ -11,6 +11,9 @@ import { decodeGossip, encodeGossip } from '../wire/heartbeat.js'
 import type { HeartbeatGossip, GossipVerdict } from '../net/gossip.js'
 import type { Clock } from './clock.js'
 
+/** Nudges this close together share one heartbeat. */
+const NUDGE_DEBOUNCE_MS = 20
+
 /** Our heartbeat without the fields the driver fills in. */
 export type HeartbeatBody = Omit<Heartbeat, 'seq' | 'incarnation' | 'id'>
 
@@ -31,6 +34,8 @@ export class MembershipDriver {
   readonly incarnation: number
   private seq = 0
   private lastPublishAt = -Infinity
+  /** The goodbye went out: no heartbeat may follow it. */
+  private left = false
   private timer?: NodeJS.Timeout
   private nudgeTimer?: NodeJS.Timeout
   private gossip?: HeartbeatGossip
@@ -82,7 +87,7 @@ export class MembershipDriver {
   }
 
   private beat (): void {
-    if (this.gossip == null) return // stopped
+    if (this.gossip == null || this.left) return
     void this.publish()
     clearTimeout(this.timer)
     this.timer = setTimeout(() => { this.beat() }, this.intervalMs)
@@ -95,7 +100,9 @@ export class MembershipDriver {
 
   /** Publish now (also used right after a role change so others learn it quickly). */
   async publish (): Promise<void> {
-    if (this.gossip == null) return
+    // After the goodbye, a heartbeat (a role change or a subscription while closing) would
+    // bring us back to life on every peer.
+    if (this.gossip == null || this.left) return
     this.lastPublishAt = this.opts.clock.now()
     const every = this.intervalMs
     const hb: Heartbeat = {
@@ -109,24 +116,28 @@ export class MembershipDriver {
   }
 
   /**
-   * Publish soon (debounced): called when a peer subscribes to our topic, so that a newcomer
-   * learns about us within milliseconds instead of at our next heartbeat. At most one beat per
-   * half interval, and the regular beat restarts from it: when a large cluster starts, every
-   * node sees every other subscribe, and a beat per subscription (each sent to every node) was
-   * the bulk of a 50-node start's gossip.
+   * Publish soon: called when a peer subscribes to our topic, so that a newcomer learns about
+   * us within milliseconds instead of at our next heartbeat. Nudges within 20 ms share one beat,
+   * and beats come at most once per half interval (a nudge sooner waits for that), the regular
+   * beat restarting from each: when a large cluster starts, every node sees every other
+   * subscribe, and a beat per subscription, each sent to every node, made O(N^2) heartbeats.
    */
   nudge (): void {
-    if (this.nudgeTimer != null || this.gossip == null) return
+    if (this.nudgeTimer != null || this.gossip == null || this.left) return
+    const due = Math.max(NUDGE_DEBOUNCE_MS, this.lastPublishAt + this.intervalMs / 2 - this.opts.clock.now())
     this.nudgeTimer = setTimeout(() => {
       this.nudgeTimer = undefined
-      if (this.opts.clock.now() - this.lastPublishAt >= this.intervalMs / 2) this.beat()
-    }, 20)
+      this.beat()
+    }, due)
   }
 
   /** Say goodbye so that peers mark us gone at once rather than after deadMs. */
   async leave (): Promise<void> {
     clearTimeout(this.timer)
-    if (this.gossip == null) return
+    clearTimeout(this.nudgeTimer)
+    this.nudgeTimer = undefined
+    if (this.gossip == null || this.left) return
+    this.left = true
     await this.gossip.publish(encodeGossip({ v: 1, kind: 'leave', leave: { id: this.opts.selfId, incarnation: this.incarnation, seq: this.seq++ } }))
   }
 

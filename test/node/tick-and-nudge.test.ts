@@ -1,4 +1,4 @@
-import { test, describe, mock } from 'node:test'
+import { test, describe, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import pino from 'pino'
 import { FOLLOWER_TICK_MS, LEASE_TICK_MS, tickIntervalMs } from '../../src/node/tick-interval.js'
@@ -17,38 +17,57 @@ describe('tick interval', () => {
 })
 
 describe('heartbeat nudges', () => {
-  test('a subscription brings the next heartbeat forward at most once per half interval', (t) => {
+  function driverWithClock (t: TestContext): { driver: MembershipDriver, published: () => number, advance: (ms: number) => void } {
     t.mock.timers.enable({ apis: ['setTimeout'] })
     let now = 0
-    let published = 0
+    let count = 0
     const { id: _id, seq: _seq, incarnation: _inc, ...body } = plainHeartbeat({ id: 'self', seq: 0 })
     const driver = new MembershipDriver({
       selfId: 'self', suspectMs: 1500, deadMs: 3000, heartbeatMs: 500, clock: { now: () => now },
       log: pino({ level: 'silent' }), heartbeat: () => body, onEvents: () => {}
     })
-    const gossip = { publish: async () => { published++ } } as unknown as HeartbeatGossip
-    driver.start(gossip)
-    assert.equal(published, 1, 'the first heartbeat goes out at start')
+    driver.start({ publish: async () => { count++ } } as unknown as HeartbeatGossip)
+    return { driver, published: () => count, advance: (ms) => { now += ms; t.mock.timers.tick(ms) } }
+  }
 
-    // Many peers subscribe right after: within half an interval of the last beat, nothing extra.
-    for (let i = 0; i < 10; i++) { driver.nudge(); t.mock.timers.tick(20) }
-    assert.equal(published, 1)
+  test('subscriptions bring the next heartbeat forward, at most one per half interval', (t) => {
+    const { driver, published, advance } = driverWithClock(t)
+    assert.equal(published(), 1, 'the first heartbeat goes out at start (t=0)')
 
-    // Past half an interval, one nudge publishes at once and restarts the regular beat.
-    now = 300
+    // Ten peers subscribe over 200 ms: one extra beat, half an interval after the last one.
+    for (let i = 0; i < 10; i++) { driver.nudge(); advance(20) }
+    assert.equal(published(), 1)
+    advance(49)
+    assert.equal(published(), 1)
+    advance(1)
+    assert.equal(published(), 2, 'the nudged beat at t=250')
+
+    // The regular beat restarts from the nudged one: due at t=750.
+    advance(499)
+    assert.equal(published(), 2)
+    advance(1)
+    assert.equal(published(), 3)
+
+    // Long after the last beat, a nudge publishes within the 20 ms debounce.
+    advance(300)
     driver.nudge()
-    t.mock.timers.tick(20)
-    assert.equal(published, 2)
-    driver.nudge()
-    t.mock.timers.tick(20)
-    assert.equal(published, 2, 'the next nudge right after is absorbed')
-    // The nudged beat left at 220 ms (mock time), so the regular one is due at 720; it is 240 now.
-    t.mock.timers.tick(479)
-    assert.equal(published, 2)
-    t.mock.timers.tick(1)
-    assert.equal(published, 3, 'the regular beat comes one interval after the nudged one')
+    advance(20)
+    assert.equal(published(), 4)
     driver.stop()
-    t.mock.timers.tick(5000)
-    assert.equal(published, 3, 'nothing after stop')
+    advance(5000)
+    assert.equal(published(), 4, 'nothing after stop')
+  })
+
+  test('after the goodbye no heartbeat follows, whatever nudges or role changes come', async (t) => {
+    const { driver, published, advance } = driverWithClock(t)
+    advance(400)
+    driver.nudge()
+    await driver.leave()
+    const atLeave = published()
+    driver.nudge()
+    await driver.publish()
+    advance(5000)
+    assert.equal(published(), atLeave)
+    driver.stop()
   })
 })
