@@ -88,7 +88,10 @@ export function headlines (r: BenchResults): string[] {
       if (m != null) {
         row(`scale, ${String(s.nodes)} nodes: converged (${String(s.runs?.length)} runs)`, spread(m.convergeMs, 'ms'))
         row('  gossip per node', `${spread(m.gossipOutPerNodePerSec, '/s')} out, ${spread(m.gossipInPerNodePerSec, '/s')} in`)
-        row('  master CPU share while tasks ran', spread(m.masterCpuShare, '%'))
+        const runs = (s.runs ?? []) as Array<{ tasks?: { ok?: number, submitted?: number } }>
+        const ok = runs.reduce((a, r) => a + (r.tasks?.ok ?? 0), 0)
+        const submitted = runs.reduce((a, r) => a + (r.tasks?.submitted ?? 0), 0)
+        row('  tasks', `${ok}/${submitted} ok; master CPU share while they ran ${spread(m.masterCpuShare, '%')}`)
       }
       const n = s.notConverged
       if (n != null) row(`scale, ${String(s.nodes)} nodes: not converged`, `in ${Math.round(Number(n.waitedMs) / 1000)} s; best ${String(n.seeingAll)} see all, ${String(n.agreeingOnMaster)} name one master; ${String(n.cpuCores)} of ${String(n.cores)} cores busy`)
